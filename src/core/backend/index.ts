@@ -1,0 +1,122 @@
+// Backend setup for training: native TensorFlow when the user installed @tensorflow/tfjs-node, else
+// TF.js wasm (SIMD, XNNPACK) with the kernel patches training needs, else the pure-JS cpu backend.
+// Notes: compute-backends.md §2–5.
+import * as tf from '@tensorflow/tfjs';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import type { BackendChoice } from '../experiment/types';
+import { installPatches } from './patches';
+import { loadTfjsNode } from './tfjsNode';
+import { wasmDirectory } from './wasmPaths';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendInfo {
+  /** The backend now active. */
+  name: BackendName;
+  requested: BackendChoice;
+  /** One line saying which backend was taken and why (also passed to `log`). */
+  reason: string;
+  /** Kernels replaced by this project's patches on that backend. */
+  patches: string[];
+  tfjsVersion: string;
+}
+
+interface Started {
+  name: BackendName;
+  /** How it runs, e.g. "SIMD, 1 thread". */
+  detail: string;
+  patches: string[];
+}
+
+/**
+ * Makes `choice` the active tfjs backend (for 'auto': tensorflow, else wasm, else cpu). Safe to call
+ * again to switch backends; patches are registered once per backend.
+ */
+export async function initBackend(choice: BackendChoice, log?: (msg: string) => void): Promise<BackendInfo> {
+  const { started, why } = await start(choice);
+  const reason = `${why}; using ${started.name} (${started.detail})`;
+  log?.(reason);
+  return { name: started.name, requested: choice, reason, patches: started.patches, tfjsVersion: tf.version.tfjs };
+}
+
+async function start(choice: BackendChoice): Promise<{ started: Started; why: string }> {
+  switch (choice) {
+    case 'tensorflow':
+      return { started: await startTensorflow(), why: 'tensorflow requested' };
+    case 'wasm':
+      return { started: await startWasm(), why: 'wasm requested' };
+    case 'cpu':
+      return { started: await startCpu(), why: 'cpu requested' };
+    case 'auto':
+      return startAuto();
+  }
+}
+
+async function startAuto(): Promise<{ started: Started; why: string }> {
+  const node = loadTfjsNode();
+  let why: string;
+  if (node.loaded) {
+    try {
+      return { started: await activateTensorflow(), why: 'auto: @tensorflow/tfjs-node found' };
+    } catch (err) {
+      why = `auto: the tensorflow backend failed to start (${messageOf(err)})`;
+    }
+  } else {
+    why = node.installed
+      ? `auto: @tensorflow/tfjs-node failed to load (${messageOf(node.error)})`
+      : 'auto: @tensorflow/tfjs-node not installed';
+  }
+  try {
+    return { started: await startWasm(), why };
+  } catch (err) {
+    return { started: await startCpu(), why: `${why}; wasm failed to start (${messageOf(err)})` };
+  }
+}
+
+async function startTensorflow(): Promise<Started> {
+  const node = loadTfjsNode();
+  if (!node.loaded) {
+    const problem = node.installed ? `failed to load (${messageOf(node.error)})` : 'is not installed';
+    throw new Error(
+      `The "tensorflow" backend needs @tensorflow/tfjs-node, which ${problem}. ` +
+        'Install it with `npm i @tensorflow/tfjs-node` (with install scripts enabled: it downloads the native ' +
+        'TensorFlow library, so it needs internet access), or choose the "wasm" backend, which needs nothing extra.',
+    );
+  }
+  return activateTensorflow();
+}
+
+async function activateTensorflow(): Promise<Started> {
+  await activate('tensorflow');
+  return { name: 'tensorflow', detail: 'native TensorFlow', patches: [] };
+}
+
+async function startWasm(): Promise<Started> {
+  setWasmPaths(wasmDirectory());
+  await activate('wasm');
+  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+  const threads = getThreadsCount();
+  return {
+    name: 'wasm',
+    detail: `${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}`,
+    patches: installPatches('wasm'),
+  };
+}
+
+async function startCpu(): Promise<Started> {
+  await activate('cpu');
+  // The cpu backend prints a "Hi, looks like you are running TensorFlow.js in Node.js" banner on its
+  // first tensor unless this flag of the backend instance is already cleared.
+  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+  return { name: 'cpu', detail: 'pure JavaScript, slow', patches: installPatches('cpu') };
+}
+
+async function activate(name: BackendName): Promise<void> {
+  if (!(await tf.setBackend(name))) throw new Error(`the ${name} backend failed to initialise`);
+}
+
+/** The first line of an error's message (Node appends require stacks on further lines). */
+function messageOf(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split('\n')[0] ?? message;
+}
