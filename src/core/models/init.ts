@@ -2,14 +2,14 @@
 // backend. The scheme is PyTorch's default for Linear and Conv2d (Kaiming-uniform with a = √5,
 // i.e. U(±1/√fan_in) for weights and biases), so numbers are comparable with a PyTorch reference.
 import * as tf from '@tensorflow/tfjs';
-import { mulberry32 } from '../random';
+import { STREAM, mixSeed, mulberry32 } from '../random';
 
 export const INIT_SCHEME = 'torch-default: U(±1/sqrt(fan_in)) for weights and biases';
 
 export type Rng = () => number;
 
 export function initRng(seed: number): Rng {
-  return mulberry32(seed ^ 0x1f2e3d4c);
+  return mulberry32(mixSeed(seed, STREAM.init));
 }
 
 export function uniformParam(rng: Rng, shape: number[], fanIn: number): tf.Tensor {

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../experiment/types';
 import type { ImageSet, LoadedDataset } from '../data/types';
 import { BatchIterator, evalBatches } from '../data/pipeline';
+import { trainSubset } from '../data/sets';
 import { type Network, buildNetwork, modelLayers, resolveLayers } from '../models/network';
 import type { Checkpoint } from '../results/types';
 import type { TrainEvent } from './events';
@@ -68,7 +69,8 @@ function toCheckpointTensors(vars: Map<string, tf.Variable>, prefix: string, int
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { config, seed, data, emit, signal } = opts;
   const t = config.training;
-  const train = data.train;
+  // The subset depends on the run's seed, so it is drawn here rather than when the data is loaded.
+  const train = config.dataset.trainSubset ? trainSubset(data.train, config.dataset.trainSubset, seed) : data.train;
   const layers = resolveLayers(modelLayers(config.model), [train.height, train.width, train.channels], train.numClasses, 'model.layers');
   const net = buildNetwork(layers, seed);
   const optimizer = makeOptimizer(t.optimizer);
@@ -113,7 +115,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const epochStart = Date.now();
       const batches = new BatchIterator(train, {
         batchSize: t.batchSize, seed, epoch, dropLast: t.dropLast,
-        augment: config.dataset.augment, mean: data.mean, std: data.std,
+        augment: data.augment, mean: data.mean, std: data.std,
       });
       let lossSum = 0;
       let lossCount = 0;
