@@ -64,7 +64,6 @@ async function runCommand(file: string | undefined, flags: RunFlags): Promise<nu
 
   const backend = await initBackend(config.backend, flags.json ? undefined : log);
   const data = await loadDataset(config.dataset, { log: flags.json ? undefined : log });
-  if (!flags.json) log(`dataset ${data.name}: ${data.train.n} train / ${data.test.n} test images (${data.source})`);
 
   const controller = cancelOnSigint(Boolean(flags.json));
   const reporter: Reporter = flags.json ? jsonReporter() : process.stderr.isTTY ? ttyReporter(log, config.training.epochs) : plainReporter(log);

@@ -52,7 +52,11 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunRecord> {
       status: result.status,
       finishedAt: result.status === 'finished' ? new Date().toISOString() : undefined,
       timings: { seconds: previous + (Date.now() - started) / 1000, epochs: [...(handle.record.timings.epochs ?? []), ...result.epochSeconds] },
-      result: result.testAccuracy === null ? handle.record.result : { testAccuracy: result.testAccuracy, testLoss: result.testLoss! },
+      result: result.testAccuracy === null ? handle.record.result : {
+        testAccuracy: result.testAccuracy,
+        testLoss: result.testLoss!,
+        ...(result.beforeSync ? { testAccuracyBeforeSync: result.beforeSync.accuracy, testAccuracyAfterSync: result.afterSync!.accuracy } : {}),
+      },
     });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

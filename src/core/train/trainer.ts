@@ -1,15 +1,15 @@
-// The training loop of one run: seeded init, minibatch steps, evaluation and checkpoints at epoch
-// ends, cancel at a step boundary. Everything observable leaves through `emit` as a TrainEvent.
+// The training loop of one run: minibatch steps, syncs, evaluation and checkpoints at epoch ends,
+// cancel at a step boundary. Everything observable leaves through `emit` as a TrainEvent.
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../experiment/types';
 import type { ImageSet, LoadedDataset } from '../data/types';
 import { BatchIterator, evalBatches } from '../data/pipeline';
 import { trainSubset } from '../data/sets';
-import { type Network, buildNetwork, modelLayers, resolveLayers } from '../models/network';
+import { buildNetwork, modelLayers, resolveLayers } from '../models/network';
 import type { Checkpoint } from '../results/types';
 import type { TrainEvent } from './events';
+import { type Learner, plainLearner } from './learner';
 import { crossEntropy } from './loss';
-import { makeOptimizer } from './optimizer';
 
 /** Where checkpoints go; the results store's RunHandle implements it. */
 export interface Checkpointer {
@@ -22,6 +22,8 @@ export interface TrainOptions {
   seed: number;
   data: LoadedDataset;
   emit: (e: TrainEvent) => void;
+  /** What to train; by default the plain network of `config.model`. */
+  learner?: Learner;
   checkpoints?: Checkpointer;
   /** Continue from the last checkpoint instead of starting afresh. */
   resume?: boolean;
@@ -32,20 +34,29 @@ export interface TrainResult {
   status: 'finished' | 'cancelled';
   testAccuracy: number | null;
   testLoss: number | null;
-  /** Final parameters by name (copied out; the network is disposed). */
+  /** Sync form: the final evaluation just before and just after the last sync. */
+  beforeSync?: Evaluation;
+  afterSync?: Evaluation;
+  /** Final parameters of the studied model by name (copied out; the learner is disposed). */
   weights: Map<string, Float32Array>;
   epochSeconds: number[];
 }
 
+export interface Evaluation { loss: number; accuracy: number }
+
+/** The training images a run sees: the seeded subset when `dataset.trainSubset` is set. */
+export function trainingSet(config: ExperimentConfig, data: LoadedDataset, seed: number): ImageSet {
+  return config.dataset.trainSubset ? trainSubset(data.train, config.dataset.trainSubset, seed) : data.train;
+}
+
 /** Test-set loss and accuracy, in batches so memory stays bounded. */
-export function evaluate(apply: (x: tf.Tensor) => tf.Tensor2D, set: ImageSet, data: LoadedDataset, batchSize = 1000): { loss: number; accuracy: number } {
+export function evaluate(predict: (x: tf.Tensor4D) => tf.Tensor2D, set: ImageSet, data: LoadedDataset, batchSize = 1000): Evaluation {
   let lossSum = 0;
   let correct = 0;
   for (const b of evalBatches(set, batchSize, data.mean, data.std)) {
     const [l, c] = tf.tidy(() => {
-      const x = tf.tensor4d(b.x.subarray(0, b.size * set.height * set.width * set.channels), [b.size, set.height, set.width, set.channels]);
-      const y = tf.tensor1d(b.y.subarray(0, b.size), 'int32');
-      const logits = apply(x);
+      const { x, y } = batchTensors(b, set);
+      const logits = predict(x);
       const loss = tf.mul(crossEntropy(logits, y), b.size);
       const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'float32'));
       return [loss.dataSync()[0]!, hits.dataSync()[0]!];
@@ -56,111 +67,125 @@ export function evaluate(apply: (x: tf.Tensor) => tf.Tensor2D, set: ImageSet, da
   return { loss: lossSum / set.n, accuracy: correct / set.n };
 }
 
-function snapshot(net: Network): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  net.params.forEach((v, k) => out.set(k, v.dataSync() as Float32Array));
-  return out;
+function batchTensors(b: { x: Float32Array; y: Int32Array; size: number }, set: ImageSet): { x: tf.Tensor4D; y: tf.Tensor1D } {
+  const x = tf.tensor4d(b.x.subarray(0, b.size * set.height * set.width * set.channels), [b.size, set.height, set.width, set.channels]);
+  return { x, y: tf.tensor1d(b.y.subarray(0, b.size), 'int32') };
 }
 
-function toCheckpointTensors(vars: Map<string, tf.Variable>, prefix: string, into: Checkpoint['tensors']): void {
-  vars.forEach((v, k) => (into[`${prefix}${k}`] = { shape: v.shape.slice(), data: v.dataSync() as Float32Array }));
+function defaultLearner(config: ExperimentConfig, set: ImageSet, seed: number): Learner {
+  const layers = resolveLayers(modelLayers(config.model), [set.height, set.width, set.channels], set.numClasses, 'model.layers');
+  return plainLearner(buildNetwork(layers, seed), config.training.optimizer);
 }
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { config, seed, data, emit, signal } = opts;
   const t = config.training;
-  // The subset depends on the run's seed, so it is drawn here rather than when the data is loaded.
-  const train = config.dataset.trainSubset ? trainSubset(data.train, config.dataset.trainSubset, seed) : data.train;
-  const layers = resolveLayers(modelLayers(config.model), [train.height, train.width, train.channels], train.numClasses, 'model.layers');
-  const net = buildNetwork(layers, seed);
-  const optimizer = makeOptimizer(t.optimizer);
+  const train = trainingSet(config, data, seed);
+  const learner = opts.learner ?? defaultLearner(config, train, seed);
   const epochSeconds: number[] = [];
   let startEpoch = 0;
   let startStep = 0;
   let globalStep = 0;
+  let syncs = 0;
 
   try {
     const ckpt = opts.resume ? opts.checkpoints?.loadCheckpoint() ?? null : null;
     if (opts.resume && !ckpt) emit({ type: 'log', level: 'warn', message: 'no checkpoint to resume from; starting from the beginning' });
     if (ckpt) {
-      net.params.forEach((v, k) => {
-        const saved = ckpt.tensors[`param/${k}`];
-        if (!saved) throw new Error(`checkpoint has no parameter "${k}": it was written by a different model; start the run afresh without --resume`);
-        v.assign(tf.tensor(saved.data, saved.shape));
-      });
-      const moments: Record<string, tf.Tensor> = {};
-      for (const [k, s] of Object.entries(ckpt.tensors)) if (k.startsWith('opt/')) moments[k.slice(4)] = tf.tensor(s.data, s.shape);
-      optimizer.restore(ckpt.state.optimizer as { t: number }, moments);
-      Object.values(moments).forEach((m) => m.dispose());
+      const tensors: Record<string, tf.Tensor> = {};
+      for (const [k, s] of Object.entries(ckpt.tensors)) tensors[k] = tf.tensor(s.data, s.shape);
+      try {
+        learner.restore(tensors, ckpt.state.learner as Record<string, unknown>);
+      } finally {
+        tf.dispose(Object.values(tensors));
+      }
       startEpoch = ckpt.epoch;
       startStep = Number(ckpt.state.step ?? 0);
       globalStep = ckpt.globalStep;
+      syncs = Number(ckpt.state.syncs ?? 0);
       emit({ type: 'log', level: 'info', message: `resumed at epoch ${startEpoch + 1}, step ${startStep} (global step ${globalStep})` });
     }
 
     const save = (epoch: number, step: number) => {
       if (!opts.checkpoints) return;
-      const tensors: Checkpoint['tensors'] = {};
-      toCheckpointTensors(net.params, 'param/', tensors);
-      toCheckpointTensors(optimizer.stateTensors(), 'opt/', tensors);
-      opts.checkpoints.saveCheckpoint({ epoch, globalStep, tensors, state: { step, optimizer: optimizer.stateJson() } });
+      const { tensors, json } = learner.state();
+      const out: Checkpoint['tensors'] = {};
+      tensors.forEach((v, k) => (out[k] = { shape: v.shape.slice(), data: v.dataSync() as Float32Array }));
+      opts.checkpoints.saveCheckpoint({ epoch, globalStep, tensors: out, state: { step, syncs, learner: json } });
       emit({ type: 'checkpoint', epoch, globalStep, path: 'checkpoint' });
+    };
+    const test = () => evaluate(learner.predict, data.test, data);
+    /** Sync, with the evaluation just before it when it is the last one of the run. */
+    const doSync = (epoch: number, last: boolean): Evaluation | undefined => {
+      const before = last ? test() : undefined;
+      const alpha = learner.sync!(syncs);
+      emit({ type: 'sync', epoch, globalStep, index: syncs, alpha });
+      syncs += 1;
+      return before;
     };
 
     const started = Date.now();
     let cancelled = false;
-    let lastEval: { loss: number; accuracy: number; globalStep: number } | null = null;
-    const vars = Array.from(net.params.values());
+    let lastEval: (Evaluation & { globalStep: number; beforeSync?: Evaluation }) | null = null;
     for (let epoch = startEpoch; epoch < t.epochs && !cancelled; epoch++) {
       const epochStart = Date.now();
       const batches = new BatchIterator(train, {
-        batchSize: t.batchSize, seed, epoch, dropLast: t.dropLast,
-        augment: data.augment, mean: data.mean, std: data.std,
+        batchSize: t.batchSize, seed, epoch, dropLast: t.dropLast, augment: data.augment, mean: data.mean, std: data.std,
       });
+      const lastEpoch = epoch === t.epochs - 1;
       let lossSum = 0;
       let lossCount = 0;
+      let beforeSync: Evaluation | undefined;
       for (let step = epoch === startEpoch ? startStep : 0; step < batches.numBatches; step++) {
         if (signal?.aborted) {
           save(epoch, step); // keep every finished step: resume continues exactly here
           cancelled = true;
           break;
         }
-        const b = batches.batch(step);
-        const lossValue = tf.tidy(() => {
-          const x = tf.tensor4d(b.x.subarray(0, b.size * train.height * train.width * train.channels), [b.size, train.height, train.width, train.channels]);
-          const y = tf.tensor1d(b.y.subarray(0, b.size), 'int32');
-          const { value, grads } = tf.variableGrads(() => crossEntropy(net.apply(x), y), vars);
-          optimizer.step(net.params, grads);
-          return value.dataSync()[0]!;
+        const loss = tf.tidy(() => {
+          const { x, y } = batchTensors(batches.batch(step), train);
+          return learner.step(x, y, globalStep);
         });
-        if (!Number.isFinite(lossValue)) throw new Error(`training diverged: loss is ${lossValue} at epoch ${epoch + 1}, step ${step + 1}; lower training.lr`);
+        if (!Number.isFinite(loss)) throw new Error(`training diverged: loss is ${loss} at epoch ${epoch + 1}, step ${step + 1}; lower training.lr`);
         globalStep += 1;
-        lossSum += lossValue;
+        lossSum += loss;
         lossCount += 1;
-        emit({ type: 'step', epoch, step, globalStep, stepsPerEpoch: batches.numBatches, loss: lossValue });
+        emit({ type: 'step', epoch, step, globalStep, stepsPerEpoch: batches.numBatches, loss, ...(learner.alphaAt ? { alpha: learner.alphaAt(globalStep - 1) } : {}) });
+        if (typeof learner.syncEvery === 'number' && globalStep % learner.syncEvery === 0) {
+          beforeSync = doSync(epoch, lastEpoch && step === batches.numBatches - 1) ?? beforeSync;
+        }
         if (t.evalEvery > 0 && globalStep % t.evalEvery === 0) {
-          const ev = evaluate(net.apply, data.test, data);
+          const ev = test();
           emit({ type: 'eval', epoch, globalStep, testLoss: ev.loss, testAccuracy: ev.accuracy });
         }
         // Yield to the event loop now and then so Ctrl-C and messages are seen promptly.
         if (step % 8 === 7) await new Promise((r) => setImmediate(r));
       }
       if (cancelled) break;
-      const ev = evaluate(net.apply, data.test, data);
-      lastEval = { ...ev, globalStep };
+      if (learner.syncEvery === 'epoch') beforeSync = doSync(epoch, lastEpoch);
+      const ev = test();
+      lastEval = { ...ev, globalStep, beforeSync };
       const seconds = (Date.now() - epochStart) / 1000;
       epochSeconds.push(seconds);
-      emit({ type: 'eval', epoch, globalStep, testLoss: ev.loss, testAccuracy: ev.accuracy });
+      emit({ type: 'eval', epoch, globalStep, testLoss: ev.loss, testAccuracy: ev.accuracy, ...(beforeSync ? { beforeSync: { testLoss: beforeSync.loss, testAccuracy: beforeSync.accuracy } } : {}) });
       emit({ type: 'epoch', epoch, trainLoss: lossCount ? lossSum / lossCount : NaN, seconds });
       save(epoch + 1, 0);
     }
 
-    const final = cancelled ? null : lastEval?.globalStep === globalStep ? lastEval : evaluate(net.apply, data.test, data);
-    const status = cancelled ? 'cancelled' : 'finished';
-    emit({ type: 'done', status, testAccuracy: final?.accuracy ?? null, testLoss: final?.loss ?? null, seconds: (Date.now() - started) / 1000 });
-    return { status, testAccuracy: final?.accuracy ?? null, testLoss: final?.loss ?? null, weights: snapshot(net), epochSeconds };
+    const seconds = (Date.now() - started) / 1000;
+    if (cancelled) {
+      emit({ type: 'done', status: 'cancelled', testAccuracy: null, testLoss: null, seconds });
+      return { status: 'cancelled', testAccuracy: null, testLoss: null, weights: learner.weights(), epochSeconds };
+    }
+    const afterSync = lastEval?.globalStep === globalStep ? lastEval : { ...test(), globalStep, beforeSync: undefined };
+    const reported = config.interpolation?.evaluate === 'before-sync' && afterSync.beforeSync ? afterSync.beforeSync : afterSync;
+    const syncPair = afterSync.beforeSync ? { testAccuracyBeforeSync: afterSync.beforeSync.accuracy, testAccuracyAfterSync: afterSync.accuracy } : {};
+    emit({ type: 'done', status: 'finished', testAccuracy: reported.accuracy, testLoss: reported.loss, seconds, ...syncPair });
+    return {
+      status: 'finished', testAccuracy: reported.accuracy, testLoss: reported.loss, weights: learner.weights(), epochSeconds,
+      ...(afterSync.beforeSync ? { beforeSync: afterSync.beforeSync, afterSync: { loss: afterSync.loss, accuracy: afterSync.accuracy } } : {}),
+    };
   } finally {
-    net.dispose();
-    optimizer.dispose();
+    learner.dispose();
   }
 }
