@@ -1,0 +1,114 @@
+// Executes a SweepPlan: the frozen prior first (found again if an identical one is already trained),
+// then every α × seed run and the reference runs, `parallel` at a time. Finished runs of the same
+// sweep are skipped and interrupted ones resumed from their checkpoints, so a sweep can be stopped
+// and started again at any point.
+import type { ExperimentConfig } from '../experiment/types';
+import type { ResultsStore } from '../results/store';
+import type { RunRecord } from '../results/types';
+import type { TrainEvent } from '../train/events';
+import type { RunJob } from '../../shared/protocol';
+import { type PlannedRun, configFingerprint, existingRuns, planKey, planSweep } from './plan';
+
+export type ExecuteJob = (job: RunJob, signal: AbortSignal | undefined, onEvent: (e: TrainEvent, runId: string) => void) => Promise<RunRecord>;
+
+export interface SweepOptions {
+  config: ExperimentConfig;
+  experimentFile?: string;
+  store: ResultsStore;
+  execute: ExecuteJob;
+  /** Runs at a time (each run is single-threaded on the wasm backend). */
+  parallel?: number;
+  /** Start a new sweep instead of continuing the one with this experiment's content. */
+  fresh?: boolean;
+  signal?: AbortSignal;
+  onEvent?: (e: TrainEvent, runId: string) => void;
+  log?: (msg: string) => void;
+}
+
+export interface SweepOutcome {
+  sweepId: string;
+  /** Every planned run's record (finished earlier, or run now), in plan order. */
+  records: RunRecord[];
+  skipped: number;
+  priorRunId?: string;
+}
+
+/** The plain CNN run that trains a prior on its own budget (a frozen prior, or the co-trained prior's reference). */
+export function priorConfig(config: ExperimentConfig, budget: 'own' | 'shared'): ExperimentConfig {
+  const prior = config.prior!;
+  return {
+    version: 1,
+    name: `${config.name}-prior`,
+    dataset: config.dataset,
+    model: { kind: 'cnn', ...(prior.preset ? { preset: prior.preset } : {}), layers: prior.layers },
+    training: budget === 'own' && prior.training ? prior.training : config.training,
+    backend: config.backend,
+  };
+}
+
+const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+
+export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
+  const { config, store, execute, signal } = opts;
+  const log = opts.log ?? (() => undefined);
+  const plan = planSweep(config);
+  const sweepId = opts.fresh ? `${plan.sweepId}-${stamp()}` : plan.sweepId;
+  const all = store.listRuns().flatMap((s) => (s.damaged ? [] : [s.record]));
+  const onEvent = opts.onEvent ?? (() => undefined);
+
+  /** A job for a planned run, continuing its earlier record when there is one. */
+  const jobFor = (run: PlannedRun, runConfig: ExperimentConfig, id: string, previous: RunRecord | undefined, priorRunId?: string): RunJob => ({
+    resultsRoot: store.root, config: runConfig, seed: run.seed, role: run.role, alpha: run.alpha, sweepId: id,
+    experimentFile: opts.experimentFile, priorRunId,
+    ...(previous && previous.status !== 'finished' ? { resumeId: previous.id } : {}),
+  });
+
+  let priorRunId = config.prior?.run;
+  if (priorRunId) {
+    const rec = store.openRun(priorRunId).record;
+    if (rec.role !== 'prior' || rec.status !== 'finished') {
+      throw new Error(`prior.run: run ${priorRunId} is ${rec.status === 'finished' ? `a ${rec.role ?? 'plain'} run, not a prior` : rec.status}; give the id of a finished prior run (imlp list shows them)`);
+    }
+  } else if (plan.prior) {
+    // A frozen prior is keyed by what determines its weights, so every sweep with the same prior reuses it.
+    const cfg = priorConfig(config, 'own');
+    const { name: _n, ...identity } = cfg;
+    const priorSweep = `prior-${configFingerprint({ identity, seed: plan.prior.seed })}`;
+    const previous = existingRuns(all, priorSweep).get(planKey(plan.prior));
+    if (previous?.status === 'finished') {
+      log(`reusing the trained prior ${previous.id} (test accuracy ${(100 * previous.result!.testAccuracy).toFixed(2)}%)`);
+      priorRunId = previous.id;
+    } else {
+      log(previous ? `resuming the prior ${previous.id}` : `training the frozen prior (${cfg.training.epochs} epochs)`);
+      const rec = await execute(jobFor(plan.prior, cfg, priorSweep, previous), signal, onEvent);
+      if (rec.status !== 'finished') {
+        return { sweepId, records: [rec], skipped: 0 };
+      }
+      priorRunId = rec.id;
+    }
+  }
+
+  const existing = existingRuns(all, sweepId);
+  const records: RunRecord[] = new Array(plan.runs.length);
+  const todo: number[] = [];
+  plan.runs.forEach((run, i) => {
+    const previous = existing.get(planKey(run));
+    if (previous?.status === 'finished') records[i] = previous;
+    else todo.push(i);
+  });
+  const skipped = plan.runs.length - todo.length;
+  if (skipped > 0) log(`${skipped} of ${plan.runs.length} runs of sweep ${sweepId} already finished; running the other ${todo.length}`);
+
+  const parallel = Math.max(1, Math.min(opts.parallel ?? 1, todo.length || 1));
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length && !signal?.aborted) {
+      const i = todo[next++]!;
+      const run = plan.runs[i]!;
+      const runConfig = run.role === 'prior' ? priorConfig(config, 'shared') : config;
+      records[i] = await execute(jobFor(run, runConfig, sweepId, existing.get(planKey(run)), priorRunId), signal, onEvent);
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+  return { sweepId, records: records.filter(Boolean), skipped, priorRunId };
+}
