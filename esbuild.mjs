@@ -21,6 +21,7 @@ const node = {
 
 const entries = [
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: ['src/worker/trainWorker.ts'], outfile: 'dist/worker.js' },
 ];
 
 // The wasm backend loads its binaries from the folder of the bundle (see src/core/backend/wasmPaths.ts).

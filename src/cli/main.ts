@@ -1,12 +1,19 @@
 // The `imlp` command: a thin shell around the engine in src/core.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
 import pkg from '../../package.json';
-import { initBackend } from '../core/backend';
 import { loadDataset } from '../core/data';
+import { localExecutor, workerExecutor } from '../core/executor';
+import { checkMemory, estimateMemory, memoryBudget, MemoryBudgetError } from '../core/method/memory';
+import { reportCsv, reportSvg, reportText, summarizeSweeps } from '../core/report';
+import { writeFileAtomic } from '../core/results/atomic';
+import { sweepIds, sweepMembers } from '../core/sweep/plan';
+import { type ExecuteJob, runSweep } from '../core/sweep/runSweep';
+import type { TrainEvent } from '../core/train/events';
+import type { RunJob } from '../shared/protocol';
 import { ExperimentError, formatProblems, loadExperiment } from '../core/experiment/validate';
 import type { BackendChoice, ExperimentConfig } from '../core/experiment/types';
-import { executeRun } from '../core/run';
 import { ResultsStore } from '../core/results/store';
 import type { RunRecord } from '../core/results/types';
 import { type Reporter, jsonReporter, plainReporter, ttyReporter } from './progress';
@@ -18,6 +25,12 @@ const log = (line: string) => process.stderr.write(line + '\n');
 function int(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+
+function positive(value: string): number {
+  const n = int(value);
+  if (n < 1) throw new InvalidArgumentError('expected a positive integer');
   return n;
 }
 
@@ -39,56 +52,124 @@ function cancelOnSigint(quiet: boolean): AbortController {
   return controller;
 }
 
-interface RunFlags { seed?: number[]; backend?: BackendChoice; dataDir?: string; results: string; resume?: string; json?: boolean }
+interface RunFlags { seed?: number[]; backend?: BackendChoice; dataDir?: string; results: string; resume?: string; json?: boolean; parallel?: number }
 
-async function runCommand(file: string | undefined, flags: RunFlags): Promise<number> {
-  const store = new ResultsStore(resolve(flags.results));
-  let config: ExperimentConfig;
-  let seeds: number[];
-  let resumeRecord: RunRecord | undefined;
-  if (flags.resume) {
-    resumeRecord = store.openRun(flags.resume).record;
-    if (resumeRecord.status === 'finished') {
-      log(`run ${flags.resume} already finished (test accuracy ${pct(resumeRecord.result?.testAccuracy)}); nothing to resume`);
-      return EXIT.ok;
-    }
-    config = resumeRecord.config;
-    seeds = [resumeRecord.seed];
-  } else {
-    if (!file) throw new InvalidArgumentError('give an experiment file (imlp run examples/quick.imlp.json) or --resume <run-id>');
-    config = await loadExperiment(file);
-    seeds = flags.seed ?? config.training.seeds;
-  }
-  if (flags.backend) config = { ...config, backend: flags.backend };
-  if (flags.dataDir) config = { ...config, dataset: { ...config.dataset, dataDir: resolve(flags.dataDir) } };
+/** Applies command-line overrides to a config. */
+function withFlags(config: ExperimentConfig, flags: RunFlags): ExperimentConfig {
+  let c = config;
+  if (flags.seed) c = { ...c, training: { ...c.training, seeds: flags.seed } };
+  if (flags.backend) c = { ...c, backend: flags.backend };
+  if (flags.dataDir) c = { ...c, dataset: { ...c.dataset, dataDir: resolve(flags.dataDir) } };
+  return c;
+}
 
-  const backend = await initBackend(config.backend, flags.json ? undefined : log);
+/** Refuses an I-MLP whose dense matrices would not fit, before anything is trained. */
+async function preflight(config: ExperimentConfig, flags: RunFlags): Promise<void> {
+  if (config.model.kind !== 'imlp' || !config.prior || !config.interpolation) return;
   const data = await loadDataset(config.dataset, { log: flags.json ? undefined : log });
+  const set = data.train;
+  checkMemory(estimateMemory({
+    priorLayers: config.prior.layers, inputShape: [set.height, set.width, set.channels], classes: set.numClasses,
+    optimizer: config.training.optimizer, mode: config.interpolation.mode, source: config.prior.source,
+  }), memoryBudget(config.backend === 'cpu' ? 'cpu' : 'wasm'));
+}
 
+function executorFor(flags: RunFlags): ExecuteJob {
+  const parallel = flags.parallel ?? 1;
+  if (parallel <= 1) return localExecutor(flags.json ? undefined : log);
+  return workerExecutor(join(__dirname, 'worker.js'), log);
+}
+
+/** Runs jobs with progress output and Ctrl-C handling; returns the exit code. */
+async function withProgress(epochs: number, flags: RunFlags, body: (execute: ExecuteJob, signal: AbortSignal, onEvent: (e: TrainEvent, runId: string) => void) => Promise<RunRecord[]>): Promise<number> {
   const controller = cancelOnSigint(Boolean(flags.json));
-  const reporter: Reporter = flags.json ? jsonReporter() : process.stderr.isTTY ? ttyReporter(log, config.training.epochs) : plainReporter(log);
-  const records: RunRecord[] = [];
+  const single = (flags.parallel ?? 1) <= 1;
+  const reporter: Reporter = flags.json ? jsonReporter() : process.stderr.isTTY && single ? ttyReporter(log, epochs) : plainReporter(log);
+  let records: RunRecord[];
   try {
-    for (const seed of seeds) {
-      if (controller.signal.aborted) break;
-      const record = await executeRun({
-        store, config, seed, data, backend, experimentFile: file ? resolve(file) : resumeRecord?.experimentFile,
-        resumeId: resumeRecord?.id, signal: controller.signal, onEvent: (e, r) => reporter.event(e, r.id),
-      });
-      records.push(record);
-    }
+    records = await body(executorFor(flags), controller.signal, (e, id) => reporter.event(e, id));
   } finally {
     reporter.stop();
   }
   if (!flags.json) {
     for (const r of records) {
       process.stdout.write(summaryLine(r) + '\n');
-      if (r.status === 'cancelled') log(`resume with: imlp run --resume ${r.id}${flags.results === '.imlp' ? '' : ` --results ${flags.results}`}`);
       if (r.status === 'failed') log(`run ${r.id} failed: ${r.error}`);
     }
+    const cancelled = records.filter((r) => r.status === 'cancelled');
+    const resultsFlag = flags.results === '.imlp' ? '' : ` --results ${flags.results}`;
+    for (const r of cancelled) log(`resume with: imlp run --resume ${r.id}${resultsFlag}`);
   }
   if (records.some((r) => r.status === 'failed')) return EXIT.failed;
   if (controller.signal.aborted) return EXIT.cancelled;
+  return EXIT.ok;
+}
+
+async function runCommand(file: string | undefined, flags: RunFlags): Promise<number> {
+  const store = new ResultsStore(resolve(flags.results));
+  if (flags.resume) {
+    const record = store.openRun(flags.resume).record;
+    if (record.status === 'finished') {
+      log(`run ${flags.resume} already finished (test accuracy ${pct(record.result?.testAccuracy)}); nothing to resume`);
+      return EXIT.ok;
+    }
+    const config = withFlags(record.config, { ...flags, seed: undefined });
+    const job: RunJob = {
+      resultsRoot: store.root, config, seed: record.seed, role: record.role ?? 'run', alpha: record.alpha, sweepId: record.sweepId,
+      priorRunId: record.priorRunId, experimentFile: record.experimentFile, resumeId: record.id,
+    };
+    return withProgress(config.training.epochs, flags, async (execute, signal, onEvent) => [await execute(job, signal, onEvent)]);
+  }
+  if (!file) throw new InvalidArgumentError('give an experiment file (imlp run examples/quick.imlp.json) or --resume <run-id>');
+  return sweepCommand(file, flags, true);
+}
+
+async function sweepCommand(file: string, flags: RunFlags, fresh: boolean): Promise<number> {
+  const config = withFlags(await loadExperiment(file), flags);
+  await preflight(config, flags);
+  const store = new ResultsStore(resolve(flags.results));
+  if (!flags.json && (flags.parallel ?? 1) > 1) log(`running ${flags.parallel} runs at a time, one worker thread each (${availableParallelism()} cores)`);
+  let sweepId = '';
+  const code = await withProgress(config.training.epochs, flags, async (execute, signal, onEvent) => {
+    const outcome = await runSweep({
+      config, experimentFile: resolve(file), store, execute, parallel: flags.parallel, fresh, signal, onEvent,
+      log: flags.json ? undefined : log,
+    });
+    sweepId = outcome.sweepId;
+    return outcome.records;
+  });
+  if (!flags.json && config.model.kind === 'imlp') {
+    const report = summarizeSweeps(sweepMembers(store.listRuns().flatMap((s) => (s.damaged ? [] : [s.record])), sweepId));
+    process.stdout.write('\n' + reportText(report) + '\n');
+    log(`sweep ${sweepId}: imlp report ${sweepId} --svg plot.svg writes the accuracy-vs-α plot`);
+  }
+  return code;
+}
+
+interface ReportFlags { results: string; json?: boolean; svg?: string; csv?: string; title?: string }
+
+function reportCommand(sweeps: string[], flags: ReportFlags): number {
+  const all = new ResultsStore(resolve(flags.results)).listRuns();
+  const records = all.flatMap((s) => (s.damaged ? [] : [s.record]));
+  const known = sweepIds(records);
+  for (const id of sweeps) if (!known.includes(id)) throw new InvalidArgumentError(`no sweep "${id}" in ${resolve(flags.results)}; known sweeps: ${known.join(', ') || 'none'}`);
+  const chosen = sweeps.length > 0 ? sweeps : known;
+  const damaged = all.filter((s) => s.damaged);
+  if (chosen.length === 0) {
+    log(`no sweeps in ${resolve(flags.results)}; run one with: imlp sweep examples/cnn-prior.imlp.json`);
+    return EXIT.ok;
+  }
+  const reports = summarizeSweeps(chosen.flatMap((id) => sweepMembers(records, id)));
+  if (damaged.length > 0) log(`${damaged.length} damaged run folder(s) not included: ${damaged.map((d) => d.id).join(', ')} (imlp list shows why)`);
+  if (flags.svg) {
+    writeFileAtomic(resolve(flags.svg), reportSvg(reports, flags.title ? { title: flags.title } : {}));
+    log(`wrote ${resolve(flags.svg)}`);
+  }
+  if (flags.csv) {
+    writeFileAtomic(resolve(flags.csv), reportCsv(reports));
+    log(`wrote ${resolve(flags.csv)}`);
+  }
+  process.stdout.write(flags.json ? JSON.stringify(reports, null, 2) + '\n' : reportText(reports) + '\n');
   return EXIT.ok;
 }
 
@@ -156,6 +237,7 @@ export function program(): Command {
     .showHelpAfterError();
   const results = () => new Option('--results <dir>', 'results folder').default('.imlp');
   const json = () => new Option('--json', 'machine-readable output on stdout');
+  const parallel = () => new Option('--parallel <n>', `runs at a time, each in its own worker thread (this machine has ${availableParallelism()} cores)`).argParser(positive);
 
   cmd.command('run')
     .description('train the runs of an experiment file (one per seed), or resume a run')
@@ -164,9 +246,31 @@ export function program(): Command {
     .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
     .option('--data-dir <dir>', 'folder holding the dataset files')
     .option('--resume <run-id>', 'continue a cancelled or killed run from its last checkpoint')
+    .addOption(parallel())
     .addOption(results())
     .addOption(json())
     .action(async (file: string | undefined, flags: RunFlags) => { process.exitCode = await runCommand(file, flags); });
+
+  cmd.command('sweep')
+    .description('run an experiment\'s α × seed grid with its reference runs; re-running skips finished runs and resumes interrupted ones')
+    .argument('<file>', 'experiment file (*.imlp.json)')
+    .option('--seed <n...>', 'seeds to run instead of the file\'s', (v: string, prev: number[] | undefined) => [...(prev ?? []), int(v)])
+    .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
+    .option('--data-dir <dir>', 'folder holding the dataset files')
+    .addOption(parallel())
+    .addOption(results())
+    .addOption(json())
+    .action(async (file: string, flags: RunFlags) => { process.exitCode = await sweepCommand(file, flags, false); });
+
+  cmd.command('report')
+    .description('summarise sweeps: accuracy per α with 95% CI, the two-sided log fit, references; SVG and CSV export')
+    .argument('[sweeps...]', 'sweep ids (default: every sweep in the results folder)')
+    .option('--svg <file>', 'write the accuracy-vs-α plot as SVG')
+    .option('--csv <file>', 'write one row per run as CSV')
+    .option('--title <text>', 'title of the plot')
+    .addOption(results())
+    .addOption(json())
+    .action((sweeps: string[], flags: ReportFlags) => { process.exitCode = reportCommand(sweeps, flags); });
 
   cmd.command('validate')
     .description('check experiment files against the schema and report every problem')
@@ -196,6 +300,9 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof ExperimentError) {
       log(formatProblems(err));
+      process.exitCode = EXIT.usage;
+    } else if (err instanceof MemoryBudgetError) {
+      log(err.message);
       process.exitCode = EXIT.usage;
     } else if (err instanceof InvalidArgumentError) {
       log(`error: ${err.message}`);

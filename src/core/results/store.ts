@@ -48,6 +48,7 @@ export class ResultsStore {
         alpha: init.alpha,
         role: init.role,
         sweepId: init.sweepId,
+        priorRunId: init.priorRunId,
         status: 'running',
         backend: init.backend,
         versions: { ...init.versions, node: process.versions.node },

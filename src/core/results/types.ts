@@ -22,6 +22,8 @@ export interface RunRecord {
   alpha?: number;
   role?: RunRole;
   sweepId?: string;
+  /** I-MLP runs with a frozen prior: the prior run whose weights they interpolate toward. */
+  priorRunId?: string;
   status: RunStatus;
   error?: string;
   backend?: { name: string; requested: string; reason: string };
@@ -46,6 +48,8 @@ export interface RunInit {
   alpha?: number;
   role?: RunRole;
   sweepId?: string;
+  /** I-MLP runs with a frozen prior: the prior run whose weights they interpolate toward. */
+  priorRunId?: string;
   experimentFile?: string;
   backend?: RunRecord['backend'];
   versions: { imlp: string; tfjs: string };

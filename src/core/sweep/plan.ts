@@ -59,3 +59,17 @@ export function existingRuns(records: RunRecord[], sweepId: string): Map<string,
   for (const r of records) if (r.sweepId === sweepId && !found.has(planKey(r))) found.set(planKey(r), r);
   return found;
 }
+
+/** The runs of a sweep plus the frozen prior run they point to, relabelled as the sweep's prior reference. */
+export function sweepMembers(records: RunRecord[], sweepId: string): RunRecord[] {
+  const runs = records.filter((r) => r.sweepId === sweepId);
+  const priorIds = new Set(runs.flatMap((r) => (r.priorRunId ? [r.priorRunId] : [])));
+  return [...runs, ...records.filter((r) => priorIds.has(r.id)).map((r) => ({ ...r, sweepId }))];
+}
+
+/** Ids of the I-MLP sweeps in the records, newest first (plain runs and the frozen priors' own groups are not α sweeps). */
+export function sweepIds(records: RunRecord[]): string[] {
+  const ids: string[] = [];
+  for (const r of records) if (r.sweepId && r.config.model.kind === 'imlp' && !ids.includes(r.sweepId)) ids.push(r.sweepId);
+  return ids;
+}

@@ -18,7 +18,7 @@ export interface Learner {
   /** Logits for evaluation. */
   predict(x: tf.Tensor4D): tf.Tensor2D;
   /** The sync form: how often the in-place pull toward the prior happens (absent: never). */
-  readonly syncEvery?: 'epoch' | number;
+  syncEvery?: 'epoch' | number;
   /** Performs the sync numbered `index` (0-based) and returns the α it used. */
   sync?(index: number): number;
   /** The forward form's α at a global step (0-based), for the live schedule plot. */
