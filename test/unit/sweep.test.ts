@@ -1,0 +1,113 @@
+// Sweeps end to end through the built CLI on real MNIST: the frozen prior, the reference runs,
+// the α grid, resuming, parallel workers, the report files and the memory guard.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ResultsStore } from '../../src/core/results/store';
+import type { RunRecord } from '../../src/core/results/types';
+
+const CLI = resolve('dist/cli.js');
+const dir = mkdtempSync(join(tmpdir(), 'imlp-sweep-'));
+
+function experiment(name: string, body: Record<string, unknown>): string {
+  const file = join(dir, `${name}.imlp.json`);
+  writeFileSync(file, JSON.stringify({ name, ...body }, null, 2));
+  return file;
+}
+
+const tiny = experiment('tiny', {
+  dataset: { name: 'mnist', trainSubset: 1000, testSubset: 500 },
+  model: { kind: 'imlp' },
+  prior: { preset: 'cnn-tiny', training: { epochs: 2 } },
+  interpolation: { alpha: [0, 0.5, 1] },
+  training: { epochs: 1, batchSize: 100, lr: 0.001, seeds: [0] },
+  backend: 'wasm',
+});
+
+const imlp = (args: string[], results: string) => spawnSync(process.execPath, [CLI, ...args, '--results', results], { encoding: 'utf8' });
+const records = (results: string): RunRecord[] => new ResultsStore(results).listRuns().flatMap((s) => (s.damaged ? [] : [s.record]));
+const byKey = (rs: RunRecord[]) => Object.fromEntries(rs.map((r) => [`${r.role}:${r.alpha ?? ''}`, r.result?.testAccuracy]));
+
+test('a sweep trains the prior once, runs every α and both references, and α = 1 / α = 0 reproduce them exactly', () => {
+  const results = join(dir, 'seq');
+  const r = imlp(['sweep', tiny], results);
+  assert.equal(r.status, 0, r.stderr);
+  const rs = records(results);
+  assert.equal(rs.length, 5, 'prior + plain MLP + 3 α runs');
+  assert.ok(rs.every((x) => x.status === 'finished'));
+  const acc = byKey(rs);
+  // Check 3 in a real run: at α = 1 the I-MLP computes the frozen prior's function.
+  assert.equal(acc['run:1'], acc['prior:']);
+  // Check 4 in a real run: at α = 0 it trains exactly like the plain MLP.
+  assert.equal(acc['run:0'], acc['plain-mlp:']);
+  assert.match(r.stdout, /prior alone\s+1\s+[\d.]+%/);
+  assert.match(r.stdout, /Missing runs: none/);
+  const priorRun = rs.find((x) => x.role === 'prior')!;
+  assert.ok(rs.filter((x) => x.role === 'run').every((x) => x.priorRunId === priorRun.id));
+
+  // Running it again finds everything finished and trains nothing.
+  const again = imlp(['sweep', tiny], results);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stderr, /reusing the trained prior/);
+  assert.match(again.stderr, /4 of 4 runs of sweep .* already finished/);
+  assert.equal(records(results).length, 5);
+
+  // The report: text, SVG and CSV.
+  const svg = join(dir, 'plot.svg');
+  const csv = join(dir, 'runs.csv');
+  const rep = imlp(['report', '--svg', svg, '--csv', csv], results);
+  assert.equal(rep.status, 0, rep.stderr);
+  assert.match(rep.stdout, /Sweep tiny-/);
+  const plot = readFileSync(svg, 'utf8');
+  assert.match(plot, /<svg[\s\S]*<\/svg>\s*$/);
+  assert.equal((plot.match(/class="seed"/g) ?? []).length, 3, 'one point per α run');
+  assert.equal(readFileSync(csv, 'utf8').trim().split('\n').length, 1 + 5);
+});
+
+test('--parallel 2 runs in worker threads and gives the same numbers as one at a time', () => {
+  const results = join(dir, 'par');
+  const r = imlp(['sweep', tiny, '--parallel', '2'], results);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /running 2 runs at a time/);
+  assert.deepEqual(byKey(records(results)), byKey(records(join(dir, 'seq'))));
+});
+
+test('a sweep killed with SIGKILL continues where it stopped when started again', async () => {
+  const results = join(dir, 'killed');
+  const child = spawn(process.execPath, [CLI, 'sweep', tiny, '--json', '--results', results]);
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+    // Kill during the second α run.
+    if ((out.match(/"type":"done"/g) ?? []).length >= 3 && /"type":"step"[^\n]*"step":3,/.test(out.split('"type":"done"').at(-1)!)) child.kill('SIGKILL');
+  });
+  await new Promise((res) => child.on('exit', res));
+  const before = records(results);
+  assert.ok(before.some((x) => x.status === 'running'), 'a run was interrupted');
+  const r = imlp(['sweep', tiny], results);
+  assert.equal(r.status, 0, r.stderr);
+  const after = records(results);
+  assert.equal(after.length, 5, 'the interrupted run was resumed, not duplicated');
+  assert.ok(after.every((x) => x.status === 'finished'));
+  assert.deepEqual(byKey(after), byKey(records(join(dir, 'seq'))));
+});
+
+test('a prior too large for memory is refused with the numbers before anything runs', () => {
+  const results = join(dir, 'huge');
+  const huge = experiment('huge', {
+    dataset: { name: 'mnist', resize32: true },
+    model: { kind: 'imlp' },
+    prior: { layers: [{ type: 'conv', filters: 32, kernel: 3, padding: 1 }, { type: 'relu' }, { type: 'conv', filters: 64, kernel: 3, padding: 1 }, { type: 'relu' }, { type: 'flatten' }, { type: 'dense', units: 10 }] },
+    interpolation: { alpha: 0.5 },
+  });
+  const r = imlp(['sweep', huge], results);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /does not fit/);
+  assert.match(r.stderr, /prior\.layers\[2\]/);
+  assert.match(r.stderr, /GiB/);
+  assert.match(r.stderr, /stride|fewer channels/);
+  assert.ok(!existsSync(join(results, 'runs')) || readdirSync(join(results, 'runs')).length === 0, 'no run was started');
+});
