@@ -13,7 +13,8 @@ export type PriorValues = ReadonlyMap<string, tf.Tensor | Float32Array>;
 /** dense(P) for every parameter of M, by M's parameter name. */
 export type Targets = Map<string, tf.Tensor>;
 
-export type InterpolationOptions = Pick<InterpolationConfig, 'biases' | 'exclude'>;
+/** Which parameters are interpolated (the experiment's `interpolation` section fits). */
+export interface InterpolationOptions { biases: boolean; exclude: ReadonlyArray<InterpolationConfig['exclude'][number]> }
 
 function checkAlpha(alpha: number): void {
   if (!(alpha >= 0 && alpha <= 1)) throw new RangeError(`α must lie in [0, 1], got ${alpha}`);
@@ -22,7 +23,7 @@ function checkAlpha(alpha: number): void {
 /**
  * (1 − α)·W + α·T. At α = 0 this is exactly W (W·1 = W, T·0 = ±0) and at α = 1 exactly T, in float32,
  * for finite T and W. The inner tidy frees the two products: the gradient tape keeps its own copies of
- * what it needs (the inputs of each product), so one step holds a single extra copy, W_eff.
+ * what it needs (the inputs of each product), so the forward pass keeps one extra copy, W_eff.
  */
 function blend(w: tf.Tensor, t: tf.Tensor, alpha: number): tf.Tensor {
   return tf.tidy(() => tf.add(tf.mul(w, 1 - alpha), tf.mul(t, alpha)));

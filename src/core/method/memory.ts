@@ -43,15 +43,24 @@ export const MAX_TYPED_ARRAY_ENTRIES = 2 ** 32;
 /** Default share of the free memory a run may plan to use (activations, the data set and V8 need the rest). */
 const FREE_MEMORY_SHARE = 0.5;
 
-/** The wasm backend keeps every tensor in a 32-bit WebAssembly heap (4 GiB at most); plan for 3 of them. */
+/**
+ * The wasm backend keeps every tensor in one 32-bit WebAssembly heap of at most 4 GiB, and running out
+ * aborts the whole process (cnn-medium on 32×32×3 with Adam did); plan for 3 GiB of it.
+ */
 const WASM_HEAP_BUDGET = 3 * 2 ** 30;
 
 const sizeOf = (s: Shape) => s.reduce((a, b) => a * b, 1);
 
-/** Copies of a parameter the optimiser holds besides the parameter itself (its state and the gradient). */
-function optimizerCopies(o: OptimizerConfig): { copies: number; what: string } {
-  if (o.name === 'adam') return { copies: 3, what: 'Adam moments m, v and the gradient' };
-  return o.momentum > 0 ? { copies: 2, what: 'SGD momentum buffer and the gradient' } : { copies: 1, what: 'the gradient' };
+/**
+ * Copies of every parameter the optimiser adds: its state, and the temporaries of one update.
+ * optimizer.ts updates every parameter inside ONE tf.tidy, so all of them exist at once (Adam: 10
+ * intermediate results and 3 new values per parameter; SGD with momentum 4; plain SGD 2).
+ */
+function optimizerCopies(o: OptimizerConfig): { state: number; step: number; stateWhat: string; name: string } {
+  if (o.name === 'adam') return { state: 2, step: 13, stateWhat: 'Adam moments m, v', name: 'Adam' };
+  return o.momentum > 0
+    ? { state: 1, step: 4, stateWhat: 'SGD momentum buffer', name: 'SGD' }
+    : { state: 0, step: 2, stateWhat: '', name: 'SGD' };
 }
 
 /** "4+5" → "prior.layers[4] + prior.layers[5]"; "1.block0.token1" → "prior.layers[1].block0.token1". */
@@ -69,15 +78,23 @@ export function estimateMemory(q: MemoryQuery): MemoryEstimate {
   const m = mirror.params.reduce((n, p) => n + sizeOf(p.shape), 0) * FP32_BYTES;
   const prior = priorLayers.reduce((n, l) => n + l.params.reduce((k, p) => k + sizeOf(p.shape), 0), 0) * FP32_BYTES;
   const opt = optimizerCopies(q.optimizer);
+  // Copies of M's parameters alive at a step's peak. Counted as a sum, not the max over the phases of
+  // a step: freed blocks of the wasm heap are not reused perfectly. Measured peak heap on wasm
+  // (cnn-small, 32×32×3, batch 128), as multiples of M's parameters: Adam 18.4 (forward form) and 20.1
+  // (sync form), SGD 11.4 and 7.2, SGD with momentum 11.6 and 9.9; this model gives 23, 19, 10, 6, 13, 9.
+  const copies: [string, number][] = [
+    ["M's parameters W", 1],
+    ['targets dense(P)', 1],
+    [opt.stateWhat, opt.state],
+    ['gradients and the transposed weights of the backward matmuls', 2],
+    ['forward form: W_eff, its gradient and the two products of the blend', q.mode === 'forward' ? 4 : 0],
+    [`temporaries of one ${opt.name} update of every parameter`, opt.step],
+  ];
   const parts = [
-    { what: "M's parameters W", bytes: m },
-    { what: `${opt.what} (×${opt.copies})`, bytes: opt.copies * m },
-    // The forward form keeps W_eff for the backward pass and gets ∂L/∂W_eff before ∂L/∂W.
-    ...(q.mode === 'forward' ? [{ what: 'forward form: W_eff and its gradient (×2)', bytes: 2 * m }] : []),
-    { what: 'targets dense(P) (×1)', bytes: m },
+    ...copies.filter(([, n]) => n > 0).map(([what, n]) => ({ what: `${what} (×${n})`, bytes: n * m })),
     { what: 'building one target in JS (the largest matrix)', bytes: Math.max(...layers.map((l) => l.bytes)) },
     q.source === 'co-trained'
-      ? { what: `the co-trained prior's weights and its ${opt.what} (×${1 + opt.copies})`, bytes: (1 + opt.copies) * prior }
+      ? { what: `the co-trained prior's weights, gradients and ${opt.name} (×${3 + opt.state + opt.step})`, bytes: (3 + opt.state + opt.step) * prior }
       : { what: "the frozen prior's weights", bytes: prior },
   ];
   return { layers, parts, totalBytes: parts.reduce((n, p) => n + p.bytes, 0) };
@@ -92,20 +109,22 @@ export function checkMemory(estimate: MemoryEstimate, budgetBytes: number): void
   if (tooLong.length === 0 && estimate.totalBytes <= budgetBytes) return;
   const problem = tooLong.length > 0
     ? `${tooLong.map((l) => l.layer).join(', ')} ${tooLong.length === 1 ? 'has a dense form' : 'have dense forms'} with more than 2^32 = ${count(MAX_TYPED_ARRAY_ENTRIES)} entries, the largest array Node can allocate`
-    : `it needs about ${gib(estimate.totalBytes)}, more than the memory budget of ${gib(budgetBytes)}`;
-  const width = Math.max(...estimate.layers.map((l) => l.layer.length), 5);
+    : `it needs about ${formatSize(estimate.totalBytes)}, more than the memory budget of ${formatSize(budgetBytes)}`;
+  const width = Math.max(...estimate.layers.map((l) => l.layer.length));
   const table = estimate.layers.map((l) =>
-    `  ${l.layer.padEnd(width)}  ${`${l.din} × ${l.dout}`.padStart(17)}  ${count(l.entries).padStart(15)} entries  ${gib(l.bytes).padStart(10)}`);
-  const parts = estimate.parts.map((p) => `  ${p.what.padEnd(60)} ${gib(p.bytes).padStart(10)}`);
+    `  ${l.layer.padEnd(width)}  ${`${l.din} × ${l.dout}`.padStart(17)}  ${count(l.entries).padStart(15)} entries  ${formatSize(l.bytes).padStart(10)}`);
+  const whatWidth = Math.max(...estimate.parts.map((p) => p.what.length));
+  const parts = estimate.parts.map((p) => `  ${p.what.padEnd(whatWidth)}  ${formatSize(p.bytes).padStart(10)}`);
   throw new MemoryBudgetError([
     `The I-MLP mirroring this prior does not fit: ${problem}.`,
     "M's dense layers (float32):",
     ...table,
     'Memory of the run:',
     ...parts,
-    `  ${'total'.padEnd(60)} ${gib(estimate.totalBytes).padStart(10)}  (budget ${gib(budgetBytes)})`,
+    `  ${'total'.padEnd(whatWidth)}  ${formatSize(estimate.totalBytes).padStart(10)}  (budget ${formatSize(budgetBytes)})`,
     'Make the prior smaller: a larger conv stride, fewer channels, a lower input resolution (dataset.resize32 off), ' +
-      'or a smaller preset (e.g. "cnn-small"); or, if the machine has the memory, raise the budget with IMLP_MEMORY_BUDGET (e.g. "16GiB").',
+      'or a smaller preset (e.g. "cnn-small"); or use SGD instead of Adam. If the machine has the memory, raise the budget with ' +
+      `IMLP_MEMORY_BUDGET (e.g. "${Math.ceil(estimate.totalBytes / 2 ** 30)}GiB"); the wasm backend cannot use more than 4 GiB.`,
   ].join('\n'));
 }
 
@@ -130,5 +149,6 @@ export function parseBytes(text: string): number {
   return Number(m[1]) * unit;
 }
 
-const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+/** GiB, or MiB below 0.1 GiB so that small parts do not read as zero. */
+const formatSize = (bytes: number) => (bytes >= 0.1 * 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
 const count = (n: number) => n.toLocaleString('en-US');

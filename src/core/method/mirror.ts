@@ -130,8 +130,8 @@ export function buildMirror(layers: Layer[], where = 'prior.layers'): Mirror {
 }
 
 /**
- * The Mixer as M runs it: the patch embedding ends the current linear run, then per block
- * LN → token1 → GELU → token2 → +residual, LN → channel1 → GELU → channel2 → +residual.
+ * The Mixer as M runs it: the patch embedding (linear, so it joins the current linear run), then per
+ * block LN → token1 → GELU → token2 → +residual, LN → channel1 → GELU → channel2 → +residual.
  */
 function mirrorMixer(
   spec: Extract<LayerSpec, { type: 'mixer' }>, inShape: [number, number, number], i: number,

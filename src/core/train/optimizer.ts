@@ -56,11 +56,10 @@ export function makeOptimizer(cfg: OptimizerConfig): Optimizer {
   return {
     step(vars, grads) {
       t += 1;
-      tf.tidy(() => {
-        vars.forEach((w, name) => {
-          const g = grads[w.name];
-          if (g) update(name, w, g);
-        });
+      // One tidy per parameter: its temporaries are freed before the next one's exist (peak memory).
+      vars.forEach((w, name) => {
+        const g = grads[w.name];
+        if (g) tf.tidy(() => update(name, w, g));
       });
     },
     stateTensors: () => moments,
