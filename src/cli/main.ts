@@ -237,29 +237,27 @@ export function program(): Command {
     .showHelpAfterError();
   const results = () => new Option('--results <dir>', 'results folder').default('.imlp');
   const json = () => new Option('--json', 'machine-readable output on stdout');
-  const parallel = () => new Option('--parallel <n>', `runs at a time, each in its own worker thread (this machine has ${availableParallelism()} cores)`).argParser(positive);
 
-  cmd.command('run')
+  /** Options shared by the commands that train. */
+  const trainingOptions = (c: Command) => c
+    .option('--seed <n...>', 'seeds to run instead of the file\'s', (v: string, prev: number[] | undefined) => [...(prev ?? []), int(v)])
+    .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
+    .option('--data-dir <dir>', 'folder holding the dataset files')
+    .addOption(new Option('--parallel <n>', `runs at a time, each in its own worker thread (this machine has ${availableParallelism()} cores)`).argParser(positive))
+    .addOption(results())
+    .addOption(json());
+
+  const runCmd = cmd.command('run')
     .description('train the runs of an experiment file (one per seed), or resume a run')
     .argument('[file]', 'experiment file (*.imlp.json)')
-    .option('--seed <n...>', 'seeds to run instead of the file\'s', (v: string, prev: number[] | undefined) => [...(prev ?? []), int(v)])
-    .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
-    .option('--data-dir <dir>', 'folder holding the dataset files')
-    .option('--resume <run-id>', 'continue a cancelled or killed run from its last checkpoint')
-    .addOption(parallel())
-    .addOption(results())
-    .addOption(json())
+    .option('--resume <run-id>', 'continue a cancelled or killed run from its last checkpoint');
+  trainingOptions(runCmd)
     .action(async (file: string | undefined, flags: RunFlags) => { process.exitCode = await runCommand(file, flags); });
 
-  cmd.command('sweep')
+  const sweepCmd = cmd.command('sweep')
     .description('run an experiment\'s α × seed grid with its reference runs; re-running skips finished runs and resumes interrupted ones')
-    .argument('<file>', 'experiment file (*.imlp.json)')
-    .option('--seed <n...>', 'seeds to run instead of the file\'s', (v: string, prev: number[] | undefined) => [...(prev ?? []), int(v)])
-    .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
-    .option('--data-dir <dir>', 'folder holding the dataset files')
-    .addOption(parallel())
-    .addOption(results())
-    .addOption(json())
+    .argument('<file>', 'experiment file (*.imlp.json)');
+  trainingOptions(sweepCmd)
     .action(async (file: string, flags: RunFlags) => { process.exitCode = await sweepCommand(file, flags, false); });
 
   cmd.command('report')
