@@ -1,9 +1,10 @@
 // The `imlp` command: a thin shell around the engine in src/core.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import pkg from '../../package.json';
-import { loadDataset } from '../core/data';
+import { datasetStatus, downloadDataset, loadDataset } from '../core/data';
+import type { DatasetName } from '../core/experiment/types';
 import { localExecutor, workerExecutor } from '../core/executor';
 import { checkMemory, estimateMemory, memoryBudget, MemoryBudgetError } from '../core/method/memory';
 import { reportCsv, reportSvg, reportText, summarizeSweeps } from '../core/report';
@@ -16,7 +17,7 @@ import { ExperimentError, formatProblems, loadExperiment } from '../core/experim
 import type { BackendChoice, ExperimentConfig } from '../core/experiment/types';
 import { ResultsStore } from '../core/results/store';
 import type { RunRecord } from '../core/results/types';
-import { type Reporter, jsonReporter, plainReporter, ttyReporter } from './progress';
+import { type Reporter, downloadProgress, jsonReporter, plainReporter, ttyReporter } from './progress';
 
 const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
 
@@ -66,7 +67,9 @@ function withFlags(config: ExperimentConfig, flags: RunFlags): ExperimentConfig 
 /** Refuses an I-MLP whose dense matrices would not fit, before anything is trained. */
 async function preflight(config: ExperimentConfig, flags: RunFlags): Promise<void> {
   if (config.model.kind !== 'imlp' || !config.prior || !config.interpolation) return;
-  const data = await loadDataset(config.dataset, { log: flags.json ? undefined : log });
+  const progress = downloadProgress(log);
+  const data = await loadDataset(config.dataset, { log: flags.json ? undefined : log, onProgress: flags.json ? undefined : progress.onProgress });
+  progress.stop();
   const set = data.train;
   checkMemory(estimateMemory({
     priorLayers: config.prior.layers, inputShape: [set.height, set.width, set.channels], classes: set.numClasses,
@@ -76,7 +79,7 @@ async function preflight(config: ExperimentConfig, flags: RunFlags): Promise<voi
 
 function executorFor(flags: RunFlags): ExecuteJob {
   const parallel = flags.parallel ?? 1;
-  if (parallel <= 1) return localExecutor(flags.json ? undefined : log);
+  if (parallel <= 1) return localExecutor(flags.json ? undefined : log, flags.json ? undefined : downloadProgress(log).onProgress);
   return workerExecutor(join(__dirname, 'worker.js'), log);
 }
 
@@ -230,6 +233,30 @@ function showCommand(id: string, flags: { results: string; json?: boolean }): nu
   return EXIT.ok;
 }
 
+async function downloadCommand(name: DatasetName, flags: { dataDir?: string; json?: boolean }): Promise<number> {
+  const before = await datasetStatus(name, { dataDir: flags.dataDir });
+  if (before.present) {
+    process.stdout.write(flags.json ? JSON.stringify(before) + '\n' : `${before.message}\n`);
+    return EXIT.ok;
+  }
+  if (!flags.json) log(before.message);
+  const controller = cancelOnSigint(Boolean(flags.json));
+  const progress = downloadProgress(log);
+  try {
+    const after = await downloadDataset(name, { signal: controller.signal, log: flags.json ? undefined : log, onProgress: progress.onProgress });
+    progress.stop();
+    process.stdout.write(flags.json ? JSON.stringify(after) + '\n' : `${after.message}\n`);
+    return EXIT.ok;
+  } catch (err) {
+    progress.stop();
+    if (controller.signal.aborted) {
+      log('download cancelled; the partial file is kept and the next download resumes it');
+      return EXIT.cancelled;
+    }
+    throw err;
+  }
+}
+
 export function program(): Command {
   const cmd = new Command('imlp')
     .description('I-MLP Lab: Interpolated-MLP inductive-bias experiments (train, sweep α, report)')
@@ -269,6 +296,13 @@ export function program(): Command {
     .addOption(results())
     .addOption(json())
     .action((sweeps: string[], flags: ReportFlags) => { process.exitCode = reportCommand(sweeps, flags); });
+
+  cmd.command('download')
+    .description('download a dataset into the cache (resumable, checksum-verified); mnist ships with the package')
+    .addArgument(new Argument('<dataset>', 'dataset name').choices(['mnist', 'fashion-mnist', 'cifar10', 'cifar100']))
+    .option('--data-dir <dir>', 'check this folder first')
+    .addOption(json())
+    .action(async (name: DatasetName, flags: { dataDir?: string; json?: boolean }) => { process.exitCode = await downloadCommand(name, flags); });
 
   cmd.command('validate')
     .description('check experiment files against the schema and report every problem')

@@ -69,3 +69,28 @@ export function ttyReporter(log: (line: string) => void, epochs: number): Report
     },
   };
 }
+
+/** Download progress: a bar on a TTY, otherwise a line every 10%. */
+export function downloadProgress(log: (line: string) => void): { onProgress: (p: { file: string; received: number; total: number }) => void; stop(): void } {
+  const tty = process.stderr.isTTY;
+  const bar = new SingleBar({ format: ' {file} {bar} {percentage}% | {received}/{size} MB | ETA {eta_formatted}', hideCursor: true });
+  let current = '';
+  let lastDecile = -1;
+  const mb = (n: number) => (n / 1e6).toFixed(1);
+  return {
+    onProgress({ file, received, total }) {
+      if (file !== current) {
+        if (tty && current) bar.stop();
+        current = file;
+        lastDecile = -1;
+        if (tty) bar.start(total || 1, 0, { file, received: mb(0), size: mb(total) });
+      }
+      if (tty) bar.update(received, { file, received: mb(received), size: mb(total) });
+      else if (total > 0 && Math.floor((10 * received) / total) > lastDecile) {
+        lastDecile = Math.floor((10 * received) / total);
+        log(`downloading ${file}: ${mb(received)} of ${mb(total)} MB`);
+      }
+    },
+    stop: () => { if (tty && current) bar.stop(); },
+  };
+}

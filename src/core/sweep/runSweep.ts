@@ -20,6 +20,10 @@ export interface SweepOptions {
   parallel?: number;
   /** Start a new sweep instead of continuing the one with this experiment's content. */
   fresh?: boolean;
+  /** Continue the sweep with this id (e.g. an earlier fresh sweep); overrides `fresh`. */
+  sweepId?: string;
+  /** Run only the planned runs this accepts (e.g. the seeds of one α); the others are neither run nor returned. */
+  only?: (run: PlannedRun) => boolean;
   signal?: AbortSignal;
   onEvent?: (e: TrainEvent, runId: string) => void;
   log?: (msg: string) => void;
@@ -52,7 +56,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   const { config, store, execute, signal } = opts;
   const log = opts.log ?? (() => undefined);
   const plan = planSweep(config);
-  const sweepId = opts.fresh ? `${plan.sweepId}-${stamp()}` : plan.sweepId;
+  const sweepId = opts.sweepId ?? (opts.fresh ? `${plan.sweepId}-${stamp()}` : plan.sweepId);
+  const planned = opts.only ? plan.runs.filter(opts.only) : plan.runs;
   const all = store.listRuns().flatMap((s) => (s.damaged ? [] : [s.record]));
   const onEvent = opts.onEvent ?? (() => undefined);
 
@@ -89,22 +94,22 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   }
 
   const existing = existingRuns(all, sweepId);
-  const records: RunRecord[] = new Array(plan.runs.length);
+  const records: RunRecord[] = new Array(planned.length);
   const todo: number[] = [];
-  plan.runs.forEach((run, i) => {
+  planned.forEach((run, i) => {
     const previous = existing.get(planKey(run));
     if (previous?.status === 'finished') records[i] = previous;
     else todo.push(i);
   });
-  const skipped = plan.runs.length - todo.length;
-  if (skipped > 0) log(`${skipped} of ${plan.runs.length} runs of sweep ${sweepId} already finished; running the other ${todo.length}`);
+  const skipped = planned.length - todo.length;
+  if (skipped > 0) log(`${skipped} of ${planned.length} runs of sweep ${sweepId} already finished; running the other ${todo.length}`);
 
   const parallel = Math.max(1, Math.min(opts.parallel ?? 1, todo.length || 1));
   let next = 0;
   const worker = async () => {
     while (next < todo.length && !signal?.aborted) {
       const i = todo[next++]!;
-      const run = plan.runs[i]!;
+      const run = planned[i]!;
       const runConfig = run.role === 'prior' ? priorConfig(config, 'shared') : config;
       records[i] = await execute(jobFor(run, runConfig, sweepId, existing.get(planKey(run)), priorRunId), signal, onEvent);
     }
