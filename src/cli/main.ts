@@ -7,6 +7,8 @@ import { datasetStatus, downloadDataset, loadDataset } from '../core/data';
 import type { DatasetName } from '../core/experiment/types';
 import { localExecutor, workerExecutor } from '../core/executor';
 import { checkMemory, estimateMemory, memoryBudget, MemoryBudgetError } from '../core/method/memory';
+import { MirrorError } from '../core/method/mirror';
+import { LayerError } from '../core/models/layers';
 import { reportCsv, reportSvg, reportText, summarizeSweeps } from '../core/report';
 import { writeFileAtomic } from '../core/results/atomic';
 import { sweepIds, sweepMembers } from '../core/sweep/plan';
@@ -333,7 +335,7 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof ExperimentError) {
       log(formatProblems(err));
       process.exitCode = EXIT.usage;
-    } else if (err instanceof MemoryBudgetError) {
+    } else if (err instanceof MemoryBudgetError || err instanceof LayerError || err instanceof MirrorError) {
       log(err.message);
       process.exitCode = EXIT.usage;
     } else if (err instanceof InvalidArgumentError) {

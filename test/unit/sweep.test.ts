@@ -111,3 +111,26 @@ test('a prior too large for memory is refused with the numbers before anything r
   assert.match(r.stderr, /stride|fewer channels/);
   assert.ok(!existsSync(join(results, 'runs')) || readdirSync(join(results, 'runs')).length === 0, 'no run was started');
 });
+
+test('a prior whose layers do not fit together is refused with the layer named, before any training', () => {
+  const results = join(dir, 'mismatch');
+  const bad = experiment('mismatch', {
+    dataset: 'mnist',
+    model: { kind: 'imlp' },
+    prior: { layers: [{ type: 'conv', filters: 4, kernel: 3, stride: 2, padding: 1 }, { type: 'dense', units: 10 }] },
+    interpolation: { alpha: 0.5 },
+  });
+  const r = imlp(['sweep', bad], results);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /prior\.layers\[1\]: dense needs a vector input.*flatten/);
+  assert.ok(!existsSync(join(results, 'runs')), 'no run was started');
+  const maxpool = experiment('maxpool', {
+    dataset: 'mnist',
+    model: { kind: 'imlp' },
+    prior: { layers: [{ type: 'conv', filters: 4, kernel: 3, padding: 1 }, { type: 'maxpool', size: 2 }, { type: 'flatten' }, { type: 'dense', units: 10 }] },
+    interpolation: { alpha: 0.5 },
+  });
+  const m = imlp(['sweep', maxpool], results);
+  assert.equal(m.status, 2, m.stderr);
+  assert.match(m.stderr, /prior\.layers\[1\].*max-?pool/i);
+});
