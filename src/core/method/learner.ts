@@ -67,7 +67,9 @@ export function imlpLearner(opts: ImlpLearnerOptions): Learner {
   if (!coTrained && !opts.priorWeights) throw new Error('a frozen prior needs its trained weights (the prior run)');
   let targets: Targets = m.targets(p ? p.params : opts.priorWeights!);
   const refreshTargets = () => {
+    // Kept: a forward-form step runs inside the trainer's tidy, which would free them at its end.
     const next = m.targets(p!.params);
+    next.forEach((t) => tf.keep(t));
     tf.dispose(Array.from(targets.values()));
     targets = next;
   };
