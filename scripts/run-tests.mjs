@@ -30,5 +30,5 @@ const vscode = spawnSync(process.execPath, ['scripts/run-vscode-tests.mjs'], { s
 const vscodeOk = vscode.status === 0;
 console.log('\n══ npm test ══');
 console.log(`${unitOk ? '✔ pass' : '✘ FAIL'}  unit tests (${unitSeconds} s)`);
-console.log(`${vscodeOk ? '✔ pass' : '✘ FAIL'}  VS Code layers: extension host + UI (${((Date.now() - t1) / 1000).toFixed(1)} s)`);
+console.log(`${vscodeOk ? '✔ pass' : '✘ FAIL'}  VS Code layers: extension host, UI, .vsix (${((Date.now() - t1) / 1000).toFixed(1)} s)`);
 process.exit(unitOk && vscodeOk ? 0 : 1);

@@ -3,21 +3,23 @@
 //   host: mocha inside the extension host (test/host, bundled by test/host/build.mjs), in a trusted
 //         workspace, then in an untrusted one (restricted mode)
 //   e2e:  the workbench UI driven by Playwright (test/e2e/ui.e2e.ts)
+//   vsix: `npm run package` (vsce), the .vsix installed into a clean code-server, a Fashion-MNIST run
+//         from its code lens (test/e2e/vsix.e2e.ts)
 // It needs the extension built (npm run build → dist/extension.js, dist/worker.js).
 //
-// Usage: node scripts/run-vscode-tests.mjs [host] [e2e]   (default: both, in that order)
+// Usage: node scripts/run-vscode-tests.mjs [host] [e2e] [vsix]   (default: all three, in that order)
 // Env: IMLP_HOST_GREP=<pattern> (host tests to run), IMLP_KEEP_RUN_DIR=1 (keep the temp workspace).
-// Logs and screenshots: test-results/{host,host-untrusted,e2e-trusted,e2e-untrusted}/.
+// Logs and screenshots: test-results/{host,host-untrusted,e2e-trusted,e2e-untrusted,e2e-vsix}/.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const layers = process.argv.slice(2).length ? process.argv.slice(2) : ['host', 'e2e'];
+const layers = process.argv.slice(2).length ? process.argv.slice(2) : ['host', 'e2e', 'vsix'];
 for (const l of layers) {
-  if (l !== 'host' && l !== 'e2e') {
-    console.error(`unknown layer "${l}" (host, e2e)`);
+  if (l !== 'host' && l !== 'e2e' && l !== 'vsix') {
+    console.error(`unknown layer "${l}" (host, e2e, vsix)`);
     process.exit(2);
   }
 }
@@ -53,6 +55,10 @@ if (layers.includes('host')) {
 if (layers.includes('e2e')) {
   console.log('\n── VS Code layer: UI end to end (Playwright + chromium, test/e2e) ──');
   results.push(['UI end to end (Playwright)', sh('UI e2e', process.execPath, [...tsx, 'test/e2e/ui.e2e.ts'])]);
+}
+if (layers.includes('vsix')) {
+  console.log('\n── VS Code layer: the packaged .vsix in a clean code-server (test/e2e/vsix.e2e.ts) ──');
+  results.push(['.vsix installed into a clean code-server, Fashion-MNIST run', sh('vsix e2e', process.execPath, [...tsx, 'test/e2e/vsix.e2e.ts'])]);
 }
 
 console.log('\n── VS Code layers: summary ──');

