@@ -14,6 +14,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
+import { ResultsStore } from '../../src/core/results/store';
+import type { RunRecord } from '../../src/core/results/types';
+
 export const PROJECT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CODE_SERVER = join(PROJECT, '.vscode-test/code-server/node_modules/.bin/code-server');
 export const CHROMIUM = '/usr/bin/chromium';
@@ -261,4 +264,9 @@ export function recordConsole(page: Page, file: string): void {
   const flush = () => writeFileSync(file, lines.join('\n') + '\n');
   page.on('close', flush);
   process.on('exit', flush);
+}
+
+/** The runs the extension wrote into a test workspace (a run.json being written is skipped). */
+export function workspaceRuns(ws: string): RunRecord[] {
+  return new ResultsStore(join(ws, '.imlp')).listRuns().flatMap((s) => (s.damaged ? [] : [s.record]));
 }

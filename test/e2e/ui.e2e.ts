@@ -12,28 +12,14 @@
 // Screenshots and logs: test-results/e2e-<scenario>/.
 
 import * as assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { RunRecord } from '../../src/core/results/types';
-import { type CodeServer, EXTENSION_DIR, launchChromium, log, recordConsole, sleep, startCodeServer } from './launch';
+import { type CodeServer, EXTENSION_DIR, launchChromium, workspaceRuns as runs, log, recordConsole, sleep, startCodeServer } from './launch';
 import { Workbench } from './workbench';
 
 const EXPERIMENT = 'e2e-quick.imlp.json';
-
-function runs(ws: string): RunRecord[] {
-  const dir = join(ws, '.imlp', 'runs');
-  if (!existsSync(dir)) return [];
-  const out: RunRecord[] = [];
-  for (const id of readdirSync(dir)) {
-    try {
-      out.push(JSON.parse(readFileSync(join(dir, id, 'run.json'), 'utf8')) as RunRecord);
-    } catch {
-      /* being written */
-    }
-  }
-  return out;
-}
 
 async function poll<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, everyMs = 250): Promise<T> {
   const t0 = Date.now();

@@ -9,29 +9,15 @@
 
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunRecord } from '../../src/core/results/types';
-import { launchChromium, log, PROJECT, recordConsole, sleep, startCodeServer } from './launch';
+import { launchChromium, workspaceRuns as runs, log, PROJECT, recordConsole, sleep, startCodeServer } from './launch';
 import { Workbench } from './workbench';
 
 const LAYER = 'e2e-vsix';
 const VSIX = join(PROJECT, 'imlp-lab.vsix');
 const EXPERIMENT = 'e2e-fashion.imlp.json';
-
-function runs(ws: string): RunRecord[] {
-  const dir = join(ws, '.imlp', 'runs');
-  if (!existsSync(dir)) return [];
-  const out: RunRecord[] = [];
-  for (const id of readdirSync(dir)) {
-    try {
-      out.push(JSON.parse(readFileSync(join(dir, id, 'run.json'), 'utf8')) as RunRecord);
-    } catch {
-      /* being written */
-    }
-  }
-  return out;
-}
 
 async function main(): Promise<number> {
   if (!process.argv.includes('--no-package')) {
