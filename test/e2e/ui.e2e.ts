@@ -19,7 +19,7 @@ import type { RunRecord } from '../../src/core/results/types';
 import { type CodeServer, EXTENSION_DIR, launchChromium, workspaceRuns as runs, log, recordConsole, sleep, startCodeServer } from './launch';
 import { Workbench } from './workbench';
 
-const EXPERIMENT = 'e2e-quick.imlp.json';
+const EXPERIMENT = 'e2e-ui.imlp.json';
 
 async function poll<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, everyMs = 250): Promise<T> {
   const t0 = Date.now();
@@ -66,9 +66,9 @@ const trusted: Scenario = {
     let run: RunRecord | undefined;
     await step('the run finishes: run.json in <workspace>/.imlp/runs says finished', async () => {
       run = await poll(
-        'a finished e2e-quick run in the results folder',
+        'a finished e2e-ui run in the results folder',
         () => {
-          const r = runs(cs.workspace).filter((x) => x.name === 'e2e-quick');
+          const r = runs(cs.workspace).filter((x) => x.name === 'e2e-ui');
           const bad = r.find((x) => x.status === 'failed' || x.status === 'cancelled');
           if (bad) throw new Error(`the run ended ${bad.status}: ${bad.error ?? ''}`);
           return r.find((x) => x.status === 'finished');
@@ -79,7 +79,7 @@ const trusted: Scenario = {
       assert.ok((run.result?.testAccuracy ?? 0) > 0.5, `test accuracy ${run.result?.testAccuracy}`);
       for (const f of ['run.json', 'metrics.jsonl', 'checkpoint']) assert.ok(existsSync(join(cs.workspace, '.imlp/runs', run.id, f)), `${f} of run ${run.id}`);
       // A finished notification, if the extension shows one, is in the screenshot.
-      await wb.notification(/e2e-quick|finished|accuracy/i).waitFor({ state: 'visible', timeout: 5000 }).catch(() => log('e2e', 'no "finished" notification toast seen (not required)'));
+      await wb.notification(/e2e-ui|finished|accuracy/i).waitFor({ state: 'visible', timeout: 5000 }).catch(() => log('e2e', 'no "finished" notification toast seen (not required)'));
       await wb.screenshot('03-run-finished');
     });
     await step('the "Last: …" lens shows the result', async () => {
@@ -90,7 +90,7 @@ const trusted: Scenario = {
       await wb.activity('I-MLP Lab').click();
       const view = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Runs' }) }).first();
       await view.waitFor({ state: 'visible', timeout: 20_000 });
-      const experimentRow = view.locator('.monaco-list-row', { hasText: 'e2e-quick' }).first();
+      const experimentRow = view.locator('.monaco-list-row', { hasText: 'e2e-ui' }).first();
       await experimentRow.waitFor({ state: 'visible', timeout: 20_000 });
       // experiments → sweeps → runs: expand until the run's row shows.
       const runRow = view.locator('.monaco-list-row', { hasText: /seed 0 · finished/ }).first();
