@@ -17,7 +17,7 @@ import { formatAlpha } from '../core/report/format';
 import { ResultsStore } from '../core/results/store';
 import type { RunRecord } from '../core/results/types';
 import { planSweep, sweepIds as sweepIdsOf, sweepMembers } from '../core/sweep/plan';
-import type { RunJob } from '../shared/protocol';
+import type { ChartId, ExportFormat, RunJob } from '../shared/protocol';
 import { memoryProblem } from './checks';
 import { folderOf, isExperimentPath, resultsRootOf, settingsFor } from './config';
 import type { ExperimentDiagnostics } from './diagnostics';
@@ -27,6 +27,8 @@ import { type RunMode, type RunOutcome, type Runner, summarize } from './runner'
 import type { RunsIndex } from './runsIndex';
 import { type ExperimentView, type RunView, type SweepView, type RunContext, displayStatus, lastResult, runWhat } from './runsModel';
 import type { RunsTreeProvider } from './runsTree';
+import type { ExperimentPanel } from './panel/experimentPanel';
+import type { Panels } from './panel/panels';
 import { type ImlpSettings, type RunSetup, dataCacheDir, runMemoryBudget, runSetup } from './settings';
 
 export interface Services {
@@ -37,13 +39,14 @@ export interface Services {
   tree: RunsTreeProvider;
   diagnostics: ExperimentDiagnostics;
   runContext: RunContext;
+  panels: Panels;
 }
 
 /** Every command id this extension registers (the manifest contributes the same list). */
 export const COMMAND_IDS = [
   'imlp.run', 'imlp.sweep', 'imlp.runAlpha', 'imlp.cancel', 'imlp.resume', 'imlp.showRun', 'imlp.compareRuns',
   'imlp.exportResults', 'imlp.selectBackend', 'imlp.downloadDataset', 'imlp.openLogs', 'imlp.newExperiment',
-  'imlp.deleteRun', 'imlp.revealRun', 'imlp.openResults', 'imlp.refreshRuns',
+  'imlp.deleteRun', 'imlp.revealRun', 'imlp.openResults', 'imlp.refreshRuns', 'imlp.openPanel', 'imlp.exportChart',
 ] as const;
 
 const BACKENDS: { value: BackendChoice; detail: string }[] = [
@@ -54,6 +57,8 @@ const BACKENDS: { value: BackendChoice; detail: string }[] = [
 ];
 
 type RunRef = { id: string; root: string };
+const CHARTS: readonly ChartId[] = ['loss', 'schedule', 'accuracy'];
+const FORMATS: readonly ExportFormat[] = ['svg', 'png', 'csv'];
 
 export class Commands {
   constructor(private readonly s: Services) {}
@@ -76,6 +81,8 @@ export class Commands {
       'imlp.revealRun': (arg?: unknown) => this.revealRun(arg),
       'imlp.openResults': (arg?: unknown) => this.openResults(arg),
       'imlp.refreshRuns': () => this.s.index.refresh(undefined, true),
+      'imlp.openPanel': (arg?: unknown) => this.openPanel(arg),
+      'imlp.exportChart': (arg?: unknown) => this.exportChart(arg),
     };
     return Object.entries(handlers).map(([id, fn]) => vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
@@ -219,6 +226,7 @@ export class Commands {
     const { setup, settings } = prepared;
     if (!mode.fresh && this.sweepBusy(setup, mode.sweepId)) return undefined;
     if (!(await this.preflight(setup.config, setup, settings, uri))) return undefined;
+    if (settings.openPanelOnRun) this.s.panels.show({ kind: 'experiment', file: uri.fsPath }, vscode.ViewColumn.Beside, true);
     return this.execute(title?.(config) ?? config.name, setup.config, setup, mode, uri.fsPath);
   }
 
@@ -472,6 +480,39 @@ export class Commands {
     this.s.log.info(`exported ${chosen.ids.join(', ')} to ${target.fsPath}`);
     if (optsArg === undefined && !isObject(arg)) this.info(`I-MLP: exported to ${vscode.workspace.asRelativePath(target)}`, { title: 'Open', run: () => vscode.commands.executeCommand('vscode.open', target) });
     return [target];
+  }
+
+  /** The experiment panel of a file (lens, editor, palette) or of sweeps (Runs view, or {root, sweepIds}). */
+  async openPanel(arg: unknown): Promise<ExperimentPanel | undefined> {
+    if (isNode(arg, 'sweep') && arg.sweepId) return this.s.panels.show({ kind: 'sweeps', root: arg.root, sweepIds: [arg.sweepId] });
+    if (isNode(arg, 'experiment') && !arg.file) {
+      const ids = arg.sweeps.flatMap((sw) => (sw.sweepId && sw.sweepKind === 'imlp' ? [sw.sweepId] : []));
+      if (ids.length) return this.s.panels.show({ kind: 'sweeps', root: arg.root, sweepIds: ids.slice(0, 1) });
+    }
+    const sweeps = isNode(arg, 'experiment') || isNode(arg, 'sweep') ? undefined : this.sweepArg(arg);
+    if (sweeps) return this.s.panels.show({ kind: 'sweeps', root: sweeps.root, sweepIds: sweeps.ids });
+    const uri = await this.experimentUri(isNode(arg, 'sweep') ? undefined : arg);
+    return uri ? this.s.panels.show({ kind: 'experiment', file: uri.fsPath }) : undefined;
+  }
+
+  /** Exports a chart of the focused panel: {chart: loss|schedule|accuracy, format: svg|png|csv, target?: path}; asks for what is missing. */
+  async exportChart(arg: unknown): Promise<string | undefined> {
+    const opts = isObject(arg) ? arg : {};
+    const chart = CHARTS.includes(opts.chart as ChartId) ? (opts.chart as ChartId)
+      : (await vscode.window.showQuickPick(CHARTS.map((c) => ({ label: c })), { title: 'I-MLP: export which chart?' }))?.label;
+    if (!chart) return undefined;
+    const format = FORMATS.includes(opts.format as ExportFormat) ? (opts.format as ExportFormat)
+      : (await vscode.window.showQuickPick(FORMATS.map((f) => ({ label: f })), { title: `I-MLP: export the ${chart} chart as` }))?.label;
+    if (!format) return undefined;
+    const target = typeof opts.target === 'string' ? opts.target : opts.target instanceof vscode.Uri ? opts.target.fsPath : undefined;
+    try {
+      const file = await this.s.panels.exportChart(chart, format, target);
+      if (file && !isObject(arg)) this.info(`I-MLP: saved ${vscode.workspace.asRelativePath(file)}`, { title: 'Open', run: () => vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file)) });
+      return file;
+    } catch (err) {
+      this.error(`I-MLP: cannot export the ${chart} chart: ${(err as Error).message}`);
+      return undefined;
+    }
   }
 
   async openResults(arg: unknown): Promise<vscode.Uri | undefined> {

@@ -8,6 +8,7 @@ import { ExperimentCodeLensProvider } from './codeLens';
 import { COMMAND_IDS, Commands } from './commands';
 import { DownloadDatasetActions, ExperimentDiagnostics } from './diagnostics';
 import { RESULTS_SCHEME, ResultsDocuments } from './documents';
+import { Panels } from './panel/panels';
 import { Runner } from './runner';
 import { RunsIndex } from './runsIndex';
 import type { RunContext } from './runsModel';
@@ -23,6 +24,7 @@ export interface ImlpApi {
   lenses: ExperimentCodeLensProvider;
   diagnostics: ExperimentDiagnostics;
   statusBar: vscode.StatusBarItem;
+  panels: Panels;
 }
 
 const EXPERIMENT_FILES: vscode.DocumentSelector = [{ scheme: 'file', pattern: '**/*.imlp.json' }];
@@ -63,10 +65,11 @@ export function activate(context: vscode.ExtensionContext): ImlpApi {
   const lenses = new ExperimentCodeLensProvider(index, runContext);
   const diagnostics = new ExperimentDiagnostics(log);
   const docs = new ResultsDocuments(index);
-  const commands = new Commands({ context, log, index, runner, tree, diagnostics, runContext });
+  const panels = new Panels(context.extensionUri, index, runner, runContext, log);
+  const commands = new Commands({ context, log, index, runner, tree, diagnostics, runContext, panels });
 
   context.subscriptions.push(
-    log, index, statusBar, runner, tree, view, lenses, diagnostics, docs,
+    log, index, statusBar, runner, tree, view, lenses, diagnostics, docs, panels,
     vscode.languages.registerCodeLensProvider(EXPERIMENT_FILES, lenses),
     vscode.languages.registerCodeActionsProvider(EXPERIMENT_FILES, new DownloadDatasetActions(), { providedCodeActionKinds: DownloadDatasetActions.kinds }),
     vscode.workspace.registerTextDocumentContentProvider(RESULTS_SCHEME, docs),
@@ -87,7 +90,7 @@ export function activate(context: vscode.ExtensionContext): ImlpApi {
   );
   diagnostics.checkAll();
 
-  return { commandIds: COMMAND_IDS, log, index, runner, tree, lenses, diagnostics, statusBar };
+  return { commandIds: COMMAND_IDS, log, index, runner, tree, lenses, diagnostics, statusBar, panels };
 }
 
 export function deactivate(): void {

@@ -7,7 +7,7 @@ import type { ExperimentConfig } from '../core/experiment/types';
 import { planSweep } from '../core/sweep/plan';
 import { type Span, alphaSpans, parseJsonTree } from './jsonPaths';
 
-export type LensKind = 'run' | 'sweep' | 'results' | 'last' | 'alpha' | 'problems';
+export type LensKind = 'run' | 'sweep' | 'panel' | 'results' | 'last' | 'alpha' | 'problems';
 
 export interface LensSpec extends Span {
   kind: LensKind;
@@ -59,6 +59,7 @@ export function experimentLenses(text: string, file: string): FileLenses {
   } else {
     lenses.push({ ...top, kind: 'problems', title: `$(warning) ${plural(problems, 'problem')}`, command: 'workbench.actions.view.problems', args: [], tooltip: 'Fix the problems to run this experiment' });
   }
+  lenses.push({ ...top, kind: 'panel', title: 'Open panel', command: 'imlp.openPanel', args: [], tooltip: 'Live loss, the α schedule and accuracy versus α for this experiment' });
   lenses.push({ ...top, kind: 'results', title: 'Open results', command: 'imlp.openResults', args: [], tooltip: "Open this experiment's latest results" });
   lenses.push({ ...top, kind: 'last', title: '', args: [] });
   for (const a of alphaSpans(parseJsonTree(text))) {

@@ -33,6 +33,12 @@ export interface RunRequest {
   mode: RunMode;
 }
 
+export interface LiveTrainEvent {
+  root: string;
+  runId: string;
+  event: TrainEvent;
+}
+
 export interface RunOutcome {
   records: RunRecord[];
   cancelled: boolean;
@@ -72,6 +78,9 @@ export class Runner implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<void>();
   /** Fires (throttled) when live progress changes, for the Runs view. */
   readonly onDidChange = this.emitter.event;
+  private readonly trainEvents = new vscode.EventEmitter<LiveTrainEvent>();
+  /** Every training event of the runs this window trains, as the worker reports it (the panels stream them). */
+  readonly onDidTrainEvent = this.trainEvents.event;
   private statusTimer?: NodeJS.Timeout;
   private liveTimer?: NodeJS.Timeout;
 
@@ -194,6 +203,7 @@ export class Runner implements vscode.Disposable {
     let live = op.runs.get(runId);
     if (!live) live = this.runStarted(op, runId);
     op.current = runId;
+    this.trainEvents.fire({ root: op.root, runId, event: e });
     const tag = `${op.title} · ${live.what}`;
     switch (e.type) {
       case 'step': {
@@ -311,6 +321,7 @@ export class Runner implements vscode.Disposable {
     clearTimeout(this.statusTimer);
     clearTimeout(this.liveTimer);
     this.emitter.dispose();
+    this.trainEvents.dispose();
   }
 }
 

@@ -184,7 +184,7 @@ export function meanAccuracy(records: readonly RunRecord[]): string | undefined 
   return `${percent(stats.mean)}%${half}${acc.length > 1 ? ` (${acc.length} seeds)` : ''}`;
 }
 
-const isPriorGroup = (sweepId: string | null) => sweepId !== null && sweepId.startsWith('prior-');
+export const isPriorGroup = (sweepId: string | null) => sweepId !== null && sweepId.startsWith('prior-');
 
 function sweepView(root: string, expKey: string, sweepId: string | null, runs: RunView[], all: readonly RunRecord[]): SweepView {
   const records = runs.flatMap((r) => (r.record ? [r.record] : []));

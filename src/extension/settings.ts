@@ -18,6 +18,8 @@ export interface ImlpSettings {
   /** Runs of a sweep trained at once, one worker thread each. */
   parallelWorkers: number;
   codeLensEnabled: boolean;
+  /** Open the experiment's panel beside the editor when a run starts from it. */
+  openPanelOnRun: boolean;
 }
 
 export const DEFAULT_SETTINGS: ImlpSettings = {
@@ -27,6 +29,7 @@ export const DEFAULT_SETTINGS: ImlpSettings = {
   memoryBudget: '',
   parallelWorkers: 1,
   codeLensEnabled: true,
+  openPanelOnRun: true,
 };
 
 const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
@@ -40,6 +43,7 @@ export function readSettings(get: (key: string) => unknown): ImlpSettings {
   const backend = get('backend');
   const parallel = Number(get('parallelWorkers'));
   const lens = get('codeLens.enabled');
+  const openPanel = get('panel.openOnRun');
   return {
     backend: BACKENDS.includes(backend as BackendChoice) ? (backend as BackendChoice) : DEFAULT_SETTINGS.backend,
     dataDirectory: str('dataDirectory', DEFAULT_SETTINGS.dataDirectory),
@@ -47,6 +51,7 @@ export function readSettings(get: (key: string) => unknown): ImlpSettings {
     memoryBudget: str('memoryBudget', DEFAULT_SETTINGS.memoryBudget),
     parallelWorkers: Number.isInteger(parallel) && parallel >= 1 ? parallel : DEFAULT_SETTINGS.parallelWorkers,
     codeLensEnabled: typeof lens === 'boolean' ? lens : DEFAULT_SETTINGS.codeLensEnabled,
+    openPanelOnRun: typeof openPanel === 'boolean' ? openPanel : DEFAULT_SETTINGS.openPanelOnRun,
   };
 }
 

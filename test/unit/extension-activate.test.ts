@@ -28,7 +28,7 @@ const run = (id: string, ...args: unknown[]) => vscode.commands.executeCommand(i
 test('manifest: engine, entry, activation, the I-MLP commands with their titles', () => {
   assert.equal(pkg.engines.vscode, '^1.90.0', 'code-server 4.100.3 (VS Code 1.100.3) must be able to load it');
   assert.equal(pkg.main, './dist/extension.js');
-  assert.deepEqual(pkg.activationEvents, ['workspaceContains:**/*.imlp.json', 'onLanguage:json']);
+  assert.deepEqual(pkg.activationEvents, ['workspaceContains:**/*.imlp.json', 'onLanguage:json', 'onWebviewPanel:imlp.panel']);
   const commands = pkg.contributes.commands as { command: string; title: string; category: string }[];
   assert.deepEqual(commands.map((c) => c.command).sort(), [...COMMAND_IDS].sort());
   assert.ok(commands.every((c) => c.category === 'I-MLP'));
@@ -55,7 +55,7 @@ test('manifest: views, schema, settings, untrusted workspaces, packaged files', 
   assert.ok(existsSync('media/imlp.svg') && existsSync(pkg.icon));
   assert.deepEqual(c.jsonValidation, [{ fileMatch: '*.imlp.json', url: './schemas/experiment.schema.json' }]);
   assert.ok(existsSync('schemas/experiment.schema.json'));
-  assert.deepEqual(Object.keys(c.configuration.properties).sort(), ['imlp.backend', 'imlp.codeLens.enabled', 'imlp.dataDirectory', 'imlp.memoryBudget', 'imlp.parallelWorkers', 'imlp.resultsDirectory']);
+  assert.deepEqual(Object.keys(c.configuration.properties).sort(), ['imlp.backend', 'imlp.codeLens.enabled', 'imlp.dataDirectory', 'imlp.memoryBudget', 'imlp.panel.openOnRun', 'imlp.parallelWorkers', 'imlp.resultsDirectory']);
   assert.equal(c.configuration.properties['imlp.resultsDirectory'].default, '.imlp');
   assert.equal(c.configuration.properties['imlp.parallelWorkers'].default, 1);
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');

@@ -23,13 +23,13 @@ const SAMPLE = `{
 
 const lineOf = (text: string, offset: number) => text.slice(0, offset).split('\n').length - 1;
 
-test('top lenses: ▶ Run, Sweep α with the planned run count, Open results, then the (lazy) last result', () => {
+test('top lenses: ▶ Run, Sweep α with the planned run count, Open panel, Open results, then the (lazy) last result', () => {
   const { lenses, config, problems } = experimentLenses(SAMPLE, '/w/lens-sample.imlp.json');
   assert.ok(config);
   assert.equal(problems, 0);
   const top = lenses.filter((l) => l.kind !== 'alpha');
-  assert.deepEqual(top.map((l) => l.title), ['▶ Run', 'Sweep α (16 runs)', 'Open results', '']);
-  assert.deepEqual(top.map((l) => l.command), ['imlp.run', 'imlp.sweep', 'imlp.openResults', undefined]);
+  assert.deepEqual(top.map((l) => l.title), ['▶ Run', 'Sweep α (16 runs)', 'Open panel', 'Open results', '']);
+  assert.deepEqual(top.map((l) => l.command), ['imlp.run', 'imlp.sweep', 'imlp.openPanel', 'imlp.openResults', undefined]);
   for (const l of top) assert.equal(lineOf(SAMPLE, l.offset), 0, `${l.kind} is on the first line`);
 });
 
@@ -60,7 +60,7 @@ test('an invalid file keeps Run and shows its problem count instead of the sweep
   const { lenses, config, problems } = experimentLenses('{"name": "bad", "training": {"epochs": 0, "batchSize": "x"}}', 'bad.imlp.json');
   assert.equal(config, undefined);
   assert.equal(problems, 2);
-  assert.deepEqual(lenses.map((l) => l.title), ['▶ Run', '$(warning) 2 problems', 'Open results', '']);
+  assert.deepEqual(lenses.map((l) => l.title), ['▶ Run', '$(warning) 2 problems', 'Open panel', 'Open results', '']);
 });
 
 test('the provider: lenses on the first line with the file as argument, the last result resolved from the results store, a setting to turn them off', () => {
@@ -73,11 +73,11 @@ test('the provider: lenses on the first line with the file as argument, the last
   const doc = createDocument(vscode.Uri.file(file), SAMPLE);
 
   const before = provider.provideCodeLenses(doc) as vscode.CodeLens[];
-  assert.equal(before.length, 3 + 4, 'no last-result lens without results');
-  assert.ok(before.slice(0, 3).every((l) => l.range.start.line === 0));
+  assert.equal(before.length, 4 + 4, 'no last-result lens without results');
+  assert.ok(before.slice(0, 4).every((l) => l.range.start.line === 0));
   assert.equal((before[0]!.command!.arguments![0] as vscode.Uri).fsPath, file);
-  assert.deepEqual(before[4]!.command!.arguments!.map(String), [vscode.Uri.file(file).toString(), '0.1']);
-  assert.equal(before[4]!.range.start.line, 5);
+  assert.deepEqual(before[5]!.command!.arguments!.map(String), [vscode.Uri.file(file).toString(), '0.1']);
+  assert.equal(before[5]!.range.start.line, 5);
 
   const store = new ResultsStore(join(dir, '.imlp'));
   const sweepId = planSweep(config).sweepId;
@@ -86,7 +86,7 @@ test('the provider: lenses on the first line with the file as argument, the last
   stub.commands.get('imlp.refreshRuns')!();
 
   const after = provider.provideCodeLenses(doc) as vscode.CodeLens[];
-  const last = after[3]!;
+  const last = after[4]!;
   assert.equal(last.command, undefined, 'resolved lazily');
   const resolved = provider.resolveCodeLens(last) as vscode.CodeLens;
   assert.match(resolved.command!.title, /^Best: 92\.50% ± [\d.]+ at α = 0\.9 · 6\/15 finished$/);

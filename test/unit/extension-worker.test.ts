@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { ResultsStore } from '../../src/core/results/store';
+import type { ToPanel } from '../../src/shared/protocol';
 import type { RunRecord } from '../../src/core/results/types';
 import { workerExecutor } from '../../src/core/workerExecutor';
 import { stub } from './stubs/vscode';
@@ -23,7 +24,7 @@ function activateBundle(dir: string) {
   stub.folders.push({ uri: vscode.Uri.file(dir), name: 'ws', index: 0 });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ext = require(BUNDLE) as typeof import('../../src/extension/extension');
-  return ext.activate({ subscriptions: [], extensionPath: process.cwd() } as unknown as vscode.ExtensionContext);
+  return ext.activate({ subscriptions: [], extensionPath: process.cwd(), extensionUri: vscode.Uri.file(process.cwd()) } as unknown as vscode.ExtensionContext);
 }
 
 const small = (epochs: number, trainSubset: number) => ({
@@ -52,7 +53,13 @@ test('Run Experiment trains in a worker thread: records, run files, status bar, 
     if (api.statusBar.text.startsWith('$(beaker)')) lag = Math.max(lag, Date.now() - last - 10);
     last = Date.now();
   }, 10);
-  const records = await vscode.commands.executeCommand('imlp.run', vscode.Uri.file(file)) as RunRecord[];
+  const pending = vscode.commands.executeCommand('imlp.run', vscode.Uri.file(file)) as Promise<RunRecord[]>;
+  // The experiment's panel opens beside the editor (imlp.panel.openOnRun); its page says it is ready.
+  for (let i = 0; i < 100 && stub.webviewPanels.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  const panel = stub.webviewPanels[0]!;
+  assert.ok(panel, 'the panel opened when the run started');
+  panel.receive({ type: 'ready' });
+  const records = await pending;
   clearInterval(poll);
   clearInterval(loop);
 
@@ -79,6 +86,21 @@ test('Run Experiment trains in a worker thread: records, run files, status bar, 
   assert.match(log, /finished, test accuracy/);
   assert.doesNotMatch(log.split('\n').filter((l) => l.startsWith('[info]')).join('\n'), /step \d+\/32/, 'the log is at epoch granularity');
   assert.match(stub.messages.at(-1)!.message, /tiny: 1 finished/);
+
+  // The panel streamed the run's loss as it trained, in batches, then showed the finished state.
+  await new Promise((r) => setTimeout(r, 600));
+  const posted = panel.posted as ToPanel[];
+  // Points come in batches (a whole series, then appends), never one message per step; whatever the
+  // order of file reads and live events, the page ends up with every step once, in order.
+  const batches = posted.filter((m) => m.type === 'append' || m.type === 'series');
+  assert.ok(batches.length >= 1 && batches.length < 64, `batched: ${batches.length} messages`);
+  let drawn: number[] = [];
+  for (const m of batches) drawn = m.type === 'series' ? [...m.series.steps] : [...drawn, ...m.series.steps];
+  assert.deepEqual(drawn, Array.from({ length: 64 }, (_, i) => i + 1), 'every step of the run, once, in order');
+  const lastView = posted.filter((m): m is Extract<ToPanel, { type: 'view' }> => m.type === 'view').at(-1)!.view;
+  assert.equal(lastView.state, 'finished');
+  assert.deepEqual(lastView.runs.map((x) => [x.id, x.status]), [[r.id, 'finished']]);
+  assert.equal(panel.title, 'I-MLP: tiny');
 
   const tree = stub.treeProviders.get('imlp.runs');
   const exp = tree.getChildren()[0];

@@ -31,15 +31,22 @@ test('co-trained, forward, α = 1: M reaches exactly the accuracy of the prior t
   const config = parseExperiment(JSON.stringify(body({ alpha: 1 })), 'c.imlp.json');
   const set = trainingSet(config, data, 3);
   const alphas: number[] = [];
+  const events: TrainEvent[] = [];
   const m = await train({
     config, seed: 3, data, learner: imlpLearner({ config, seed: 3, alpha: 1, train: set }),
-    emit: (e) => { if (e.type === 'step' && e.alpha !== undefined) alphas.push(e.alpha); },
+    emit: (e) => { events.push(e); if (e.type === 'step' && e.alpha !== undefined) alphas.push(e.alpha); },
   });
   const p = await train({ config: priorConfig(config, 'shared'), seed: 3, data, emit: () => undefined });
   assert.ok(p.testAccuracy! > 0.5, `the prior learns (${p.testAccuracy})`);
   assert.equal(m.testAccuracy, p.testAccuracy);
   assert.equal(alphas.length, 10);
   assert.ok(alphas.every((a) => a === 1));
+  // P's own curves are reported beside M's (the panel draws both): its loss every step, its accuracy at each evaluation.
+  const steps = events.filter((e) => e.type === 'step');
+  assert.ok(steps.every((e) => e.type === 'step' && Number.isFinite(e.priorLoss)), 'every step reports the prior loss');
+  const evals = events.filter((e) => e.type === 'eval');
+  assert.equal(evals.length, 1);
+  assert.equal(evals[0]!.type === 'eval' && evals[0]!.prior?.testAccuracy, p.testAccuracy);
 });
 
 test('co-trained, sync every 5 steps: syncs happen on schedule and both evaluations are recorded', async () => {

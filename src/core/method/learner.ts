@@ -76,10 +76,11 @@ export function imlpLearner(opts: ImlpLearnerOptions): Learner {
 
   const forward = interp.mode === 'forward';
   let current = alphaAt(interp.schedule, alpha, 0, steps);
+  let priorLoss = NaN;
   const learner: Learner = {
     step(x, y, globalStep) {
       if (p) {
-        optimiserStep(pOptimizer!, p.params, p.apply, x, y);
+        priorLoss = optimiserStep(pOptimizer!, p.params, p.apply, x, y);
         if (forward) refreshTargets();
       }
       if (!forward) return optimiserStep(optimizer, m.params, (b) => m.applyPlain(b), x, y);
@@ -113,6 +114,7 @@ export function imlpLearner(opts: ImlpLearnerOptions): Learner {
       pOptimizer?.dispose();
     },
   };
+  if (p) learner.coTrainedPrior = { lastLoss: () => priorLoss, predict: p.apply };
   if (forward) {
     learner.alphaAt = (globalStep) => alphaAt(interp.schedule, alpha, globalStep, steps);
   } else {

@@ -24,3 +24,10 @@ export function alphaAt(schedule: ScheduleConfig, alpha0: number, t: number, tot
 export function cumulativePull(alphas: number[]): number {
   return 1 - alphas.reduce((keep, a) => keep * (1 - clamp01(a)), 1);
 }
+
+/** Global steps (counted after the step, as the trainer does) at which the sync form's syncs fall. */
+export function plannedSyncSteps(syncEvery: 'epoch' | number, stepsPerEpoch: number, epochs: number): number[] {
+  const total = stepsPerEpoch * epochs;
+  if (syncEvery === 'epoch') return Array.from({ length: epochs }, (_, e) => (e + 1) * stepsPerEpoch);
+  return Array.from({ length: Math.floor(total / syncEvery) }, (_, i) => (i + 1) * syncEvery);
+}

@@ -2,7 +2,7 @@
 // with a comma, quote or line break is quoted with its quotes doubled.
 import type { ReportRun, SweepReport } from './summary';
 
-type Cell = string | number | null | undefined;
+export type Cell = string | number | null | undefined;
 
 // Accuracies stay fractions at full precision: the CSV is data, not a display.
 const COLUMNS: readonly [string, (r: ReportRun, sweepId: string | null) => Cell][] = [
@@ -22,7 +22,7 @@ const COLUMNS: readonly [string, (r: ReportRun, sweepId: string | null) => Cell]
   ['flops', (r) => r.flops],
 ];
 
-function field(value: Cell): string {
+export function field(value: Cell): string {
   if (value === undefined || value === null) return '';
   const s = String(value);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

@@ -30,7 +30,7 @@ export function escapeXml(text: string): string {
 }
 
 /** Two decimals are sub-pixel; fixed rounding keeps the output byte-stable. String(-0) is "0". */
-const num = (v: number): string => String(Number(v.toFixed(2)));
+export const num = (v: number): string => String(Number(v.toFixed(2)));
 
 interface Frame {
   left: number;
@@ -59,7 +59,7 @@ function plottedAccuracies(reports: readonly SweepReport[]): number[] {
 }
 
 /** Step of 1, 2, 2.5 or 5 × 10^k giving about five intervals. */
-function niceStep(span: number): number {
+export function niceStep(span: number): number {
   const raw = span / 5;
   const p = 10 ** Math.floor(Math.log10(raw));
   return [1, 2, 2.5, 5, 10].map((m) => m * p).find((s) => s >= raw)!;

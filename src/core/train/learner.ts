@@ -23,6 +23,8 @@ export interface Learner {
   sync?(index: number): number;
   /** The forward form's α at a global step (0-based), for the live schedule plot. */
   alphaAt?(globalStep: number): number;
+  /** A prior trained beside the model: its loss on the last batch and its logits, so both curves can be watched. */
+  coTrainedPrior?: { lastLoss(): number; predict(x: tf.Tensor4D): tf.Tensor2D };
   /** Everything a resumed run needs, as named tensors (copied on save) plus JSON. */
   state(): LearnerState;
   restore(tensors: Record<string, tf.Tensor>, json: Record<string, unknown>): void;

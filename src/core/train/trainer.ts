@@ -115,6 +115,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       emit({ type: 'checkpoint', epoch, globalStep, path: 'checkpoint' });
     };
     const test = () => evaluate(learner.predict, data.test, data);
+    /** A co-trained prior's test result, reported beside the model's. */
+    const priorTest = (): { prior?: { testLoss: number; testAccuracy: number } } => {
+      if (!learner.coTrainedPrior) return {};
+      const ev = evaluate(learner.coTrainedPrior.predict, data.test, data);
+      return { prior: { testLoss: ev.loss, testAccuracy: ev.accuracy } };
+    };
     /** Sync, with the evaluation just before it when it is the last one of the run. */
     const doSync = (epoch: number, last: boolean): Evaluation | undefined => {
       const before = last ? test() : undefined;
@@ -150,13 +156,17 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         globalStep += 1;
         lossSum += loss;
         lossCount += 1;
-        emit({ type: 'step', epoch, step, globalStep, stepsPerEpoch: batches.numBatches, loss, ...(learner.alphaAt ? { alpha: learner.alphaAt(globalStep - 1) } : {}) });
+        emit({
+          type: 'step', epoch, step, globalStep, stepsPerEpoch: batches.numBatches, loss,
+          ...(learner.alphaAt ? { alpha: learner.alphaAt(globalStep - 1) } : {}),
+          ...(learner.coTrainedPrior ? { priorLoss: learner.coTrainedPrior.lastLoss() } : {}),
+        });
         if (typeof learner.syncEvery === 'number' && globalStep % learner.syncEvery === 0) {
           beforeSync = doSync(epoch, lastEpoch && step === batches.numBatches - 1) ?? beforeSync;
         }
         if (t.evalEvery > 0 && globalStep % t.evalEvery === 0) {
           const ev = test();
-          emit({ type: 'eval', epoch, globalStep, testLoss: ev.loss, testAccuracy: ev.accuracy });
+          emit({ type: 'eval', epoch, globalStep, testLoss: ev.loss, testAccuracy: ev.accuracy, ...priorTest() });
         }
         // Yield to the event loop now and then so Ctrl-C and messages are seen promptly.
         if (step % 8 === 7) await new Promise((r) => setImmediate(r));
@@ -167,7 +177,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       lastEval = { ...ev, globalStep, beforeSync };
       const seconds = (Date.now() - epochStart) / 1000;
       epochSeconds.push(seconds);
-      emit({ type: 'eval', epoch, globalStep, testLoss: ev.loss, testAccuracy: ev.accuracy, ...(beforeSync ? { beforeSync: { testLoss: beforeSync.loss, testAccuracy: beforeSync.accuracy } } : {}) });
+      emit({ type: 'eval', epoch, globalStep, testLoss: ev.loss, testAccuracy: ev.accuracy, ...(beforeSync ? { beforeSync: { testLoss: beforeSync.loss, testAccuracy: beforeSync.accuracy } } : {}), ...priorTest() });
       emit({ type: 'epoch', epoch, trainLoss: lossCount ? lossSum / lossCount : NaN, seconds });
       save(epoch + 1, 0);
     }

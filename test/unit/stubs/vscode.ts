@@ -119,6 +119,7 @@ export class RelativePattern {
   constructor(readonly base: Uri | { uri: Uri }, readonly pattern: string) {}
 }
 export enum StatusBarAlignment { Left = 1, Right = 2 }
+export enum ViewColumn { Active = -1, Beside = -2, One = 1, Two = 2 }
 export enum ProgressLocation { SourceControl = 1, Window = 10, Notification = 15 }
 export enum ConfigurationTarget { Global = 1, Workspace = 2, WorkspaceFolder = 3 }
 export enum UIKind { Desktop = 1, Web = 2 }
@@ -201,6 +202,8 @@ export const stub = {
   documents: [] as StubDocument[],
   shownDocuments: [] as Uri[],
   executed: [] as { id: string; args: unknown[] }[],
+  webviewPanels: [] as StubWebviewPanel[],
+  panelSerializers: new Map<string, unknown>(),
   progress: [] as { title?: string; location: ProgressLocation; reports: { message?: string; increment?: number }[] }[],
   folders: [] as { uri: Uri; name: string; index: number }[],
   trusted: true,
@@ -225,6 +228,8 @@ export const stub = {
     this.documents.length = 0;
     this.shownDocuments.length = 0;
     this.executed.length = 0;
+    this.webviewPanels.length = 0;
+    this.panelSerializers.clear();
     this.progress.length = 0;
     this.folders.length = 0;
     this.trusted = true;
@@ -257,6 +262,41 @@ function outputChannel(name: string) {
   };
 }
 
+/** A webview panel that records what the host posts and lets a test play the page (`receive`). */
+export class StubWebviewPanel {
+  readonly posted: unknown[] = [];
+  title = '';
+  active = true;
+  visible = true;
+  iconPath: unknown;
+  private readonly incoming = new EventEmitter<unknown>();
+  private readonly disposed = new EventEmitter<void>();
+  private readonly viewState = new EventEmitter<{ webviewPanel: StubWebviewPanel }>();
+  readonly webview = {
+    html: '',
+    options: {} as unknown,
+    cspSource: 'https://stub.webview',
+    asWebviewUri: (u: Uri) => Uri.parse(`https://stub.webview${u.path}`),
+    postMessage: async (m: unknown) => {
+      // VS Code serialises a message when it is posted; later changes to the object must not show.
+      this.posted.push(structuredClone(m));
+      return true;
+    },
+    onDidReceiveMessage: (fn: (m: unknown) => void) => this.incoming.event(fn),
+  };
+  readonly onDidDispose = this.disposed.event;
+  readonly onDidChangeViewState = this.viewState.event;
+  constructor(readonly viewType: string, readonly options: unknown) {}
+  /** A message from the page. */
+  receive(m: unknown): void {
+    this.incoming.fire(m);
+  }
+  reveal(): void {}
+  dispose(): void {
+    this.disposed.fire();
+  }
+}
+
 export const window = {
   activeTextEditor: undefined as undefined | { document: StubDocument },
   createOutputChannel: (name: string) => outputChannel(name),
@@ -287,6 +327,15 @@ export const window = {
     const uri = d instanceof Uri ? d : d.uri;
     stub.shownDocuments.push(uri);
     return { document: d instanceof Uri ? undefined : d };
+  },
+  createWebviewPanel: (viewType: string, _title: string, _column: unknown, options: unknown) => {
+    const panel = new StubWebviewPanel(viewType, options);
+    stub.webviewPanels.push(panel);
+    return panel;
+  },
+  registerWebviewPanelSerializer: (viewType: string, serializer: unknown) => {
+    stub.panelSerializers.set(viewType, serializer);
+    return new Disposable();
   },
   withProgress: async <R>(opts: { location: ProgressLocation; title?: string }, task: (p: { report(v: { message?: string; increment?: number }): void }, t: unknown) => Promise<R>): Promise<R> => {
     const entry = { title: opts.title, location: opts.location, reports: [] as { message?: string; increment?: number }[] };
