@@ -34,6 +34,9 @@ const entries = [
   { ...node, entryPoints: ['src/worker/trainWorker.ts'], outfile: 'dist/worker.js' },
   // jsonc-parser's "main" is a UMD build whose internal requires esbuild cannot follow; its ESM build bundles.
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', plugins: [noTensors], metafile: true, mainFields: ['module', 'main'] },
+  // The experiment panel runs in the webview (a browser): one self-contained script, no modules, so the
+  // host's CSP needs only the script's nonce.
+  { entryPoints: ['webview/main.ts'], outfile: 'dist/webview/main.js', bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: true, sourcemap: true, logLevel: 'warning' },
 ];
 
 function checkNoTensors(result) {
@@ -45,6 +48,10 @@ function checkNoTensors(result) {
 mkdirSync('dist', { recursive: true });
 const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
 for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join('dist', f));
+// The panel's stylesheets sit beside its script, in the one folder the webview may load from.
+mkdirSync('dist/webview', { recursive: true });
+copyFileSync('webview/panel.css', 'dist/webview/panel.css');
+copyFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'dist/webview/uPlot.min.css');
 
 if (watch) {
   for (const e of entries) await (await esbuild.context(e)).watch();

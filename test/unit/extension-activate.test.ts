@@ -62,7 +62,7 @@ test('manifest: views, schema, settings, untrusted workspaces, packaged files', 
   assert.match(pkg.capabilities.untrustedWorkspaces.description, /trains nothing/);
   const ignore = readFileSync('.vscodeignore', 'utf8').split('\n');
   // vsce lets any "!" pattern win over every other line, so dist is kept file type by file type (no source maps).
-  for (const keep of ['!dist/*.js', '!dist/*.wasm', '!schemas/**', '!media/**']) assert.ok(ignore.includes(keep), `.vscodeignore keeps ${keep}`);
+  for (const keep of ['!dist/*.js', '!dist/*.wasm', '!dist/webview/*.js', '!dist/webview/*.css', '!schemas/**', '!media/**']) assert.ok(ignore.includes(keep), `.vscodeignore keeps ${keep}`);
 });
 
 test('activation registers every command, the views and providers; nothing shows in the status bar yet', () => {
