@@ -3,7 +3,7 @@
 import uPlot from 'uplot';
 import type { LossSeries } from '../src/shared/protocol';
 import { LossBuffer } from './chartData';
-import { percentLabel, Plot, rules, themedAxis, timedRedraw, type LegendLine, type PlotOptions } from './plot';
+import { compactLabel, percentLabel, Plot, rules, themedAxis, timedRedraw, type LegendLine, type PlotOptions } from './plot';
 import type { Theme } from './theme';
 
 interface Line {
@@ -101,7 +101,8 @@ export class LossChart {
       ],
       axes: [
         themedAxis(t, { label: 'global step' }),
-        themedAxis(t, { label: 'loss' }),
+        // A diverging run's loss reaches millions: short labels keep the axis inside its gutter.
+        themedAxis(t, { label: 'loss', values: (_u, splits) => splits.map(compactLabel) }),
         themedAxis(t, { scale: 'acc', side: 1, label: 'test accuracy', grid: { show: false }, values: (_u, splits) => splits.map(percentLabel) }),
       ],
       hooks: {

@@ -17,6 +17,9 @@ export function themedAxis(theme: Theme, extra: uPlot.Axis = {}): uPlot.Axis {
   };
 }
 
+/** 0.25, 12, 3.4e+6: at most four significant digits, exponent form for large and tiny values. */
+export const compactLabel = (v: number): string => (v !== 0 && (Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3) ? v.toExponential(1) : String(Number(v.toPrecision(4))));
+
 export const percentLabel = (v: number): string => `${Number((100 * v).toPrecision(6))}%`;
 
 /** A line of the exported PNG's legend; a colour adds a swatch before it. */

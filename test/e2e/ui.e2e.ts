@@ -7,8 +7,9 @@
 // "I-MLP Lab" activity-bar container and find the run in the "Runs" tree.
 // Scenario "untrusted": the same workspace in restricted mode; "I-MLP: Run Experiment" trains nothing
 // and says why.
+// Scenario "panel" (test/e2e/panel.ts): the experiment panel in each of its states.
 //
-// Usage: node --import tsx test/e2e/ui.e2e.ts [trusted|untrusted]...   (default: both)
+// Usage: node --import tsx test/e2e/ui.e2e.ts [trusted|untrusted|panel]...   (default: all)
 // Screenshots and logs: test-results/e2e-<scenario>/.
 
 import * as assert from 'node:assert/strict';
@@ -16,26 +17,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { RunRecord } from '../../src/core/results/types';
-import { type CodeServer, EXTENSION_DIR, launchChromium, workspaceRuns as runs, log, recordConsole, sleep, startCodeServer } from './launch';
+import { EXTENSION_DIR, launchChromium, workspaceRuns as runs, log, recordConsole, sleep, startCodeServer } from './launch';
+import { panel } from './panel';
+import { poll, type Scenario } from './scenario';
 import { Workbench } from './workbench';
 
 const EXPERIMENT = 'e2e-ui.imlp.json';
-
-async function poll<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, everyMs = 250): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
-interface Scenario {
-  name: string;
-  untrusted?: boolean;
-  body(wb: Workbench, cs: CodeServer, step: (name: string, fn: () => Promise<void>) => Promise<void>): Promise<void>;
-}
 
 const trusted: Scenario = {
   name: 'trusted',
@@ -134,7 +121,7 @@ const untrusted: Scenario = {
 async function runScenario(browser: Browser, sc: Scenario): Promise<boolean> {
   const layer = `e2e-${sc.name}`;
   const t0 = Date.now();
-  const cs = await startCodeServer({ layer, extension: 'symlink', untrusted: sc.untrusted ?? false });
+  const cs = await startCodeServer({ layer, extension: 'symlink', untrusted: sc.untrusted ?? false, ...(sc.fixture ? { fixture: sc.fixture } : {}) });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   recordConsole(page, join(cs.artefacts, 'browser-console.log'));
@@ -171,7 +158,7 @@ async function runScenario(browser: Browser, sc: Scenario): Promise<boolean> {
 }
 
 async function main(): Promise<number> {
-  const all = [trusted, untrusted];
+  const all = [trusted, untrusted, panel];
   const wanted = process.argv.slice(2);
   const chosen = wanted.length ? all.filter((s) => wanted.includes(s.name)) : all;
   if (chosen.length === 0) throw new Error(`no scenario named ${wanted.join(', ')} (have: ${all.map((s) => s.name).join(', ')})`);

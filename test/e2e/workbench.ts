@@ -71,6 +71,16 @@ export class Workbench {
     }
   }
 
+  /** Ctrl+K Ctrl+T (the color theme picker), then the theme by name. */
+  async colorTheme(name: string): Promise<void> {
+    await this.page.keyboard.press('Control+K');
+    await this.page.keyboard.press('Control+T');
+    await this.quickInput.waitFor({ state: 'visible', timeout: 10_000 });
+    await this.quickInput.fill(name);
+    await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await this.page.keyboard.press('Enter');
+  }
+
   codeLens(title: string): Locator {
     return this.page.locator('.monaco-editor .codelens-decoration a', { hasText: title }).first();
   }

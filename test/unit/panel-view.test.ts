@@ -64,7 +64,8 @@ describe('panel view', () => {
     const all = Array.from({ length: 12 }, (_, i) => `sweep-${String(i).padStart(2, '0')}`);
     const v = buildView({ target: { kind: 'sweeps', root: store.root, sweepIds: all }, experimentName: '', summaries: store.listRuns(), overlays: [], selected: null, isAlive: () => false, stepsPerEpoch: null, currentStep: null });
     assert.equal(v.sweeps.length, 12);
-    assert.equal(v.state, 'finished');
+    // Each sweep planned 5 α × 2 seeds and trained one: stopped, not finished.
+    assert.equal(v.state, 'cancelled');
   });
 
   it('says why a run failed and what to do', () => {
@@ -82,6 +83,15 @@ describe('panel view', () => {
     const v = view(file, store);
     assert.equal(v.state, 'cancelled');
     assert.match(v.message, /was interrupted \(the process that trained it is gone\).*Resume continues from the checkpoint/);
+  });
+
+  it('reads a sweep stopped between runs as cancelled, with how many planned runs are missing', () => {
+    const { file, config, store } = fixture();
+    addRun(store, { config, seed: 0, alpha: 0.1, sweepId: 's', experimentFile: file, status: 'finished', accuracy: 0.8 });
+    const v = view(file, store);
+    assert.equal(v.state, 'cancelled');
+    // 5 α × 2 seeds planned, one trained.
+    assert.match(v.message, /stopped with 9 planned α × seed runs not trained; 1 of 1 runs finished/);
   });
 
   it('plans the sync-form schedule per sync, with the cumulative pull 1 − Π(1 − α_t)', () => {

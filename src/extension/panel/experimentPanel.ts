@@ -225,12 +225,8 @@ export class ExperimentPanel implements vscode.Disposable {
         return this.act(m.action, m.runId);
       case 'export': {
         const file = await this.export(m.chart, m.format, undefined, m.pngDataUrl);
-        if (file) {
-          void vscode.window.showInformationMessage(`I-MLP: saved ${vscode.workspace.asRelativePath(file)}`, 'Open', 'Reveal').then((c) => {
-            if (c === 'Open') void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file));
-            if (c === 'Reveal') void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(file));
-          });
-        }
+        // A status-bar note, not a toast: exports come in series and a toast would cover the panel's buttons.
+        if (file) vscode.window.setStatusBarMessage(`$(check) I-MLP: saved ${vscode.workspace.asRelativePath(file)}`, 8000);
         return;
       }
       case 'png':

@@ -85,6 +85,11 @@ export function headline(rows: readonly RunRecord[], isAlive: (r: RunRecord) => 
     const why = newest.status === 'running' ? 'was interrupted (the process that trained it is gone)' : 'was cancelled';
     return { state: 'cancelled', message: `Run ${newest.id} ${why} at epoch ${newest.progress.epoch + 1}, step ${newest.progress.globalStep}; ${finished} of ${rows.length} runs finished. Resume continues from the checkpoint; nothing trained is lost.` };
   }
+  // A sweep stopped between runs has no cancelled run, only runs that never started.
+  const missing = reports.reduce((n, r) => n + r.missing.length, 0);
+  if (missing > 0) {
+    return { state: 'cancelled', message: `The sweep stopped with ${missing} planned α × seed run${missing === 1 ? '' : 's'} not trained; ${finished} of ${rows.length} runs finished. Resume (Sweep α) trains the rest and keeps what is done.` };
+  }
   const findings = reports.filter((r) => r.byAlpha.length > 0).map((r) => r.finding);
   return { state: 'finished', message: `${finished} of ${rows.length} runs finished.${findings.length === 1 ? ` ${findings[0]}` : ''}` };
 }
@@ -127,6 +132,8 @@ export function buildView(input: ViewInput): PanelView {
   const byId = new Map(rows.map((r) => [r.id, r]));
   const training = rows.filter((r) => effectiveStatus(r, input.isAlive) === 'running').sort(newestFirst)[0];
   const selectedRecord = (input.selected ? byId.get(input.selected) : undefined) ?? training ?? [...rows].sort(newestFirst)[0];
+  const selectedRow = runs.find((r) => r.id === selectedRecord?.id);
+  if (selectedRow && selectedRecord && input.stepsPerEpoch) selectedRow.totalSteps = input.stepsPerEpoch * selectedRecord.config.training.epochs;
   const title = input.target.kind === 'experiment'
     ? `${input.experimentName || input.target.file}${ids.length > 1 ? ` + ${ids.length - 1} compared` : ''}`
     : reports.map((r) => r.name).join(' vs ');
