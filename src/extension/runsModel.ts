@@ -258,9 +258,13 @@ export function groupRuns(summaries: readonly RunSummary[], root: string, ctx: R
   return views.sort((a, b) => (a.key.endsWith('|damaged') ? 1 : 0) - (b.key.endsWith('|damaged') ? 1 : 0) || b.newest - a.newest);
 }
 
-/** Whether a record belongs to the experiment file (by path, or by name for records without one). */
+/**
+ * Whether a record belongs to the experiment file: by path; by file and experiment name when the
+ * results were moved with their workspace (the recorded path is absolute); by name for records without one.
+ */
 export function ofExperiment(r: RunRecord, file: string, name: string): boolean {
-  return r.experimentFile !== undefined ? samePath(r.experimentFile, file) : r.name === name;
+  if (r.experimentFile === undefined) return r.name === name;
+  return samePath(r.experimentFile, file) || (r.name === name && samePath(basename(r.experimentFile), basename(file)));
 }
 
 function samePath(a: string, b: string): boolean {

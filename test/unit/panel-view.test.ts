@@ -55,6 +55,13 @@ describe('panel view', () => {
     assert.deepEqual(v.sweeps[0]!.byAlpha.map((g) => g.alpha), [0.1, 0.5]);
   });
 
+  it('finds the runs of results moved with their workspace (the recorded path is absolute)', () => {
+    const { file, config, store } = fixture();
+    addRun(store, { config, seed: 0, alpha: 0.5, sweepId: 'moved', experimentFile: '/elsewhere/before/cnn-prior.imlp.json', status: 'finished', accuracy: 0.7 });
+    addRun(store, { config: { ...config, name: 'other' }, seed: 0, alpha: 0.5, sweepId: 'not-mine', experimentFile: '/elsewhere/before/cnn-prior.imlp.json', status: 'finished', accuracy: 0.7 });
+    assert.deepEqual(view(file, store).sweeps.map((s) => s.sweepId), ['moved']);
+  });
+
   it('overlays added sweeps after its own, with no cap on their number', () => {
     const { file, config, store } = fixture();
     for (let i = 0; i < 12; i++) addRun(store, { config, seed: 0, alpha: 0.5, sweepId: `sweep-${String(i).padStart(2, '0')}`, status: 'finished', accuracy: 0.7 });
