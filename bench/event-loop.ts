@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { format, parseArgs } from 'node:util';
 import { CODE_SERVER, EXTENSION_DIR, PROJECT, launchChromium, log, recordConsole, startCodeServer } from '../test/e2e/launch';
 import type { DelayWindow, HostResult } from './host';
-import { loadAverage, machineInfo, readCpuInfo } from './report';
+import { loadAverage, machineInfo, readCpuInfo, runBench } from './report';
 
 const LAYER = 'bench-event-loop';
 const ENTRY = join(PROJECT, 'out/bench/index.js');
@@ -138,12 +138,4 @@ async function main(): Promise<void> {
   console.log(`results: ${OUTPUT}`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    // Bad flags need only the message; anything else, the stack.
-    const usage = (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS') || /^--/.test((err as Error).message);
-    console.error(`bench failed: ${err instanceof Error ? (usage ? err.message : err.stack ?? err.message) : String(err)}`);
-    process.exit(1);
-  },
-);
+runBench(main);

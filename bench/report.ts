@@ -155,3 +155,18 @@ export function fmaPeak(flags: MachineInfo['cpuFlags'], cores: number, override?
     source: `${cores}-core ${isa} FMA peak, ${perCore} GFLOP/s per core, measured by the FMA microbenchmark in notes/compute-backends.md §7${note}`,
   };
 }
+
+/**
+ * Runs a benchmark's main and exits explicitly: pthread pools or handles of a backend may keep the
+ * loop alive (notes §6). Bad flags print only the message; anything else, the stack.
+ */
+export function runBench(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      const usage = (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS') || /^--/.test((err as Error).message);
+      console.error(`bench failed: ${err instanceof Error ? (usage ? err.message : err.stack ?? err.message) : String(err)}`);
+      process.exit(1);
+    },
+  );
+}

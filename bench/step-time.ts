@@ -11,7 +11,7 @@ import { type BackendInfo, type BackendName, initBackend } from '../src/core/bac
 import { loadTfjsNode } from '../src/core/backend/tfjsNode';
 import { resolveExperiment } from '../src/core/experiment/resolve';
 import type { ExperimentConfig } from '../src/core/experiment/types';
-import { type Series, fmaPeak, formatTable, loadAverage, machineInfo, median, readCpuInfo, summarise } from './report';
+import { type Series, fmaPeak, formatTable, loadAverage, machineInfo, median, readCpuInfo, runBench, summarise } from './report';
 import { type PeerResult, SYSTEM_PYTHON, ensureTorch, peerEnv, runPeer } from './torch-peer';
 import {
   MATMUL_FLOPS, WORKLOAD_A, WORKLOAD_C, WORKLOAD_IDS, type Trainable, type WorkloadId, type WorkloadInfo,
@@ -285,13 +285,4 @@ async function main(): Promise<void> {
   console.log(`results: ${file}`);
 }
 
-main().then(
-  // pthread pools or handles of a backend may keep the loop alive (notes §6): leave explicitly.
-  () => process.exit(0),
-  (err: unknown) => {
-    // Bad flags need only the message; anything else, the stack.
-    const usage = (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS') || /^--/.test((err as Error).message);
-    console.error(`bench failed: ${err instanceof Error ? (usage ? err.message : err.stack ?? err.message) : String(err)}`);
-    process.exit(1);
-  },
-);
+runBench(main);
