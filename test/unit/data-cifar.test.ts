@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DatasetError, readCifar } from '../../src/core/data';
+import { rejectsWithDatasetError } from './helpers';
 
 const FILE = 'data_batch_1.bin';
 
@@ -19,20 +20,8 @@ function records(variant: 10 | 100, labels: number[][]): Uint8Array {
   return out;
 }
 
-function rejects(fn: () => unknown, ...mustSay: string[]): DatasetError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof DatasetError, `expected a DatasetError, got ${String(caught)}`);
-  assert.equal(caught.code, 'format');
-  assert.ok(caught.message.startsWith(`${FILE}: `), `message names the file: ${caught.message}`);
-  assert.ok(caught.fix.length > 10, 'message says what to do');
-  for (const s of mustSay) assert.ok(caught.message.includes(s), `"${s}" in: ${caught.message}`);
-  return caught;
-}
+
+const rejectsFormat = (fn: () => unknown, ...mustSay: string[]): DatasetError => rejectsWithDatasetError(fn, FILE, 'format', ...mustSay);
 
 test('CIFAR-10: labels, and planes R,G,B converted to NHWC', () => {
   const r = readCifar(records(10, [[3], [9], [0]]), 10, FILE);
@@ -57,19 +46,19 @@ test('CIFAR-100: fine label as the label, coarse label kept', () => {
 });
 
 test('empty file', () => {
-  rejects(() => readCifar(new Uint8Array(0), 10, FILE), 'empty file');
+  rejectsFormat(() => readCifar(new Uint8Array(0), 10, FILE), 'empty file');
 });
 
 test('length not a multiple of the record size, with a hint when it fits the other variant', () => {
-  const e = rejects(() => readCifar(new Uint8Array(3073 * 2 + 5), 10, FILE), 'not a multiple of the CIFAR-10 record size 3073 B');
+  const e = rejectsFormat(() => readCifar(new Uint8Array(3073 * 2 + 5), 10, FILE), 'not a multiple of the CIFAR-10 record size 3073 B');
   assert.match(e.fix, /binary version/);
-  const other = rejects(() => readCifar(records(100, [[1, 2], [3, 4], [5, 6]]), 10, FILE), 'not a multiple');
+  const other = rejectsFormat(() => readCifar(records(100, [[1, 2], [3, 4], [5, 6]]), 10, FILE), 'not a multiple');
   assert.match(other.fix, /fits CIFAR-100 records/);
-  rejects(() => readCifar(new Uint8Array(3073 * 3), 100, FILE), 'not a multiple of the CIFAR-100 record size 3074 B');
+  rejectsFormat(() => readCifar(new Uint8Array(3073 * 3), 100, FILE), 'not a multiple of the CIFAR-100 record size 3074 B');
 });
 
 test('labels out of range name the record', () => {
-  rejects(() => readCifar(records(10, [[1], [10]]), 10, FILE), 'record 1 (byte offset 3073) has label 10 (valid: 0..9)');
-  rejects(() => readCifar(records(100, [[2, 100]]), 100, FILE), 'record 0 (byte offset 0) has label 100 (valid: 0..99)');
-  rejects(() => readCifar(records(100, [[20, 5]]), 100, FILE), 'coarse label 20 (valid: 0..19)');
+  rejectsFormat(() => readCifar(records(10, [[1], [10]]), 10, FILE), 'record 1 (byte offset 3073) has label 10 (valid: 0..9)');
+  rejectsFormat(() => readCifar(records(100, [[2, 100]]), 100, FILE), 'record 0 (byte offset 0) has label 100 (valid: 0..99)');
+  rejectsFormat(() => readCifar(records(100, [[20, 5]]), 100, FILE), 'coarse label 20 (valid: 0..19)');
 });

@@ -1,28 +1,21 @@
 // Downloads against a local http server on 127.0.0.1 (no network here): resume after a dropped
 // connection, checksum mismatch, cancel and resume, the host/protocol policy, and whole-dataset
 // downloads (CIFAR archive → verify → extract → load; Fashion-MNIST .gz files) through `testing`.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { c as tarCreate } from 'tar';
 import { withLock } from '../../src/core/data/lock';
 import { DatasetError, REGISTRY, downloadDataset, downloadFile, loadDataset, type DatasetSpec, type DownloadOptions } from '../../src/core/data';
+import { scratch } from './helpers';
 
-const root = mkdtempSync(join(tmpdir(), 'imlp-download-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-let dirs = 0;
-const freshDir = () => {
-  const d = join(root, `d${dirs++}`);
-  mkdirSync(d);
-  return d;
-};
+const { fresh: freshDir } = scratch('imlp-download-');
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 const payload = Buffer.from(Array.from({ length: 3_000_000 }, (_, i) => (i * 2654435761) >>> 24));
 const PAYLOAD_MD5 = md5(payload);

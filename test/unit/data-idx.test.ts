@@ -4,23 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { DatasetError, encodeIdx, readIdx } from '../../src/core/data';
+import { rejectsWithDatasetError } from './helpers';
 
 const FILE = 'train-images-idx3-ubyte';
 
-function rejects(fn: () => unknown, code: DatasetError['code'], ...mustSay: (string | RegExp)[]): DatasetError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof DatasetError, `expected a DatasetError, got ${String(caught)}`);
-  assert.equal(caught.code, code);
-  assert.ok(caught.message.startsWith(`${FILE}: `), `message names the file: ${caught.message}`);
-  assert.ok(caught.fix.length > 10, 'message says what to do');
-  for (const s of mustSay) assert.match(caught.message, typeof s === 'string' ? new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : s);
-  return caught;
-}
+
+const rejects = (fn: () => unknown, code: DatasetError['code'], ...mustSay: (string | RegExp)[]): DatasetError => rejectsWithDatasetError(fn, FILE, code, ...mustSay);
 
 const pixels = Uint8Array.from({ length: 2 * 3 * 4 }, (_, i) => i * 7);
 

