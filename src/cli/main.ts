@@ -3,6 +3,7 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import pkg from '../../package.json';
+import { diagnose } from '../core/backend/doctor';
 import { datasetStatus, downloadDataset, loadDataset } from '../core/data';
 import type { DatasetName } from '../core/experiment/types';
 import { localExecutor, workerExecutor } from '../core/executor';
@@ -259,6 +260,27 @@ async function downloadCommand(name: DatasetName, flags: { dataDir?: string; jso
   }
 }
 
+async function doctorCommand(flags: { json?: boolean }): Promise<number> {
+  const d = await diagnose();
+  if (flags.json) {
+    process.stdout.write(JSON.stringify(d, null, 2) + '\n');
+    return EXIT.ok;
+  }
+  const gflops = (x: number) => `${x.toFixed(x < 100 ? 1 : 0)} GFLOP/s`;
+  const { size, wasm, blas } = d.matmul;
+  const coreType = d.openblasCoreType;
+  const lines = [
+    `node         ${d.node} (${d.platform}), ${d.cpu}, ${d.cores} cores`,
+    `tfjs         ${d.tfjs} (wasm backend ${d.tfjsBackendWasm})`,
+    ...Object.entries(d.backends).map(([name, b]) => `backend      ${name}: ${b.available ? '' : 'unavailable, '}${b.detail}`),
+    `accelerator  ${d.accelerator.name === 'openblas' ? `${d.accelerator.detail}, ${d.accelerator.addon}` : d.accelerator.detail}`,
+    `OPENBLAS_CORETYPE  ${coreType.value ?? 'unset'}${coreType.recommended && coreType.recommended !== coreType.value ? ` (recommended here: ${coreType.recommended})` : ''}`,
+    `matmul ${size}³  wasm ${gflops(wasm)}${blas === null ? '' : `, wasm + OpenBLAS ${gflops(blas)} (${(blas / wasm).toFixed(1)}×)`}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  return EXIT.ok;
+}
+
 export function program(): Command {
   const cmd = new Command('imlp')
     .description('I-MLP Lab: Interpolated-MLP inductive-bias experiments (train, sweep α, report)')
@@ -324,6 +346,11 @@ export function program(): Command {
     .addOption(results())
     .addOption(json())
     .action((id: string, flags: { results: string; json?: boolean }) => { process.exitCode = showCommand(id, flags); });
+
+  cmd.command('doctor')
+    .description('check the setup: versions, backends, the OpenBLAS accelerator (IMLP_BLAS), a quick matmul speed')
+    .addOption(json())
+    .action(async (flags: { json?: boolean }) => { process.exitCode = await doctorCommand(flags); });
 
   return cmd;
 }

@@ -1,6 +1,7 @@
 // One worker thread per run: a crash or an out-of-memory in one run cannot take the caller down (the
 // CLI with --parallel, the VS Code extension host). Imports nothing that loads TensorFlow.js.
 import { Worker } from 'node:worker_threads';
+import { prepareOpenBlasEnv } from './backend/openblasEnv';
 import { ResultsStore } from './results/store';
 import type { RunRecord } from './results/types';
 import type { ExecuteJob } from './sweep/runSweep';
@@ -19,6 +20,7 @@ const CANCEL_GRACE_MS = 30_000;
 
 /** One worker thread per run, running `script` (the bundled src/worker/trainWorker.ts). */
 export function workerExecutor(script: string, log: (msg: string) => void = () => undefined, options: WorkerExecutorOptions = {}): ExecuteJob {
+  prepareOpenBlasEnv(options.env); // a worker cannot set it for the OpenBLAS it loads (openblasEnv.ts)
   return (job, signal, onEvent) => new Promise<RunRecord>((resolve, reject) => {
     const worker = new Worker(script, options.env ? { env: options.env } : {});
     let runId: string | undefined;

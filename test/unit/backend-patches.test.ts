@@ -9,6 +9,9 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/core/backend';
 
+// The patches themselves, not the optional OpenBLAS kernels in front of them (backend-blas.test.ts).
+process.env.IMLP_BLAS = '0';
+
 const TOLERANCE = 1e-4;
 
 type Inputs = { shape: number[]; data: Float32Array }[];
@@ -309,7 +312,7 @@ test('auto picks wasm when tfjs-node is absent and says why', { skip: tfjsNodeIn
   assert.equal(info.name, 'wasm');
   assert.equal(info.requested, 'auto');
   assert.equal(tf.getBackend(), 'wasm');
-  assert.match(info.reason, /^auto: @tensorflow\/tfjs-node not installed; using wasm \(SIMD, 1 thread\)$/);
+  assert.match(info.reason, /^auto: @tensorflow\/tfjs-node not installed; using wasm \(SIMD, 1 thread\); BLAS accelerator off \(IMLP_BLAS=0\)$/);
   assert.deepEqual(logged, [info.reason]);
   assert.equal(info.tfjsVersion, '4.22.0');
   assert.deepEqual(info.patches, ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul', '_FusedMatMul']);

@@ -1,14 +1,18 @@
 // Backend setup for training: native TensorFlow when the user installed @tensorflow/tfjs-node, else
-// TF.js wasm (SIMD, XNNPACK) with the kernel patches training needs, else the pure-JS cpu backend.
-// Notes: compute-backends.md §2–5.
+// TF.js wasm (SIMD, XNNPACK) with the kernel patches training needs, else the pure-JS cpu backend. On
+// wasm the matmuls go to the optional OpenBLAS addon when it is built (IMLP_BLAS, blas.ts).
+// Notes: compute-backends.md §2–6.
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendChoice } from '../experiment/types';
+import { type Accelerator, useBlas } from './blas';
+import { type BlasMode, blasMode } from './openblasEnv';
 import { installPatches } from './patches';
 import { loadTfjsNode } from './tfjsNode';
 import { wasmDirectory } from './wasmPaths';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type { Accelerator } from './blas';
 
 export interface BackendInfo {
   /** The backend now active. */
@@ -16,9 +20,20 @@ export interface BackendInfo {
   requested: BackendChoice;
   /** One line saying which backend was taken and why (also passed to `log`). */
   reason: string;
+  /** How it runs, e.g. "SIMD, 1 thread". */
+  detail: string;
   /** Kernels replaced by this project's patches on that backend. */
   patches: string[];
+  /** The native accelerator of the wasm backend's matmuls, or why there is none. */
+  accelerator: Accelerator;
   tfjsVersion: string;
+}
+
+export interface BackendOptions {
+  /** Default: IMLP_BLAS. */
+  blas?: BlasMode;
+  /** The addon file. Default: IMLP_BLAS_ADDON, else the one `npm run build:native` builds. */
+  blasAddon?: string;
 }
 
 interface Started {
@@ -30,13 +45,18 @@ interface Started {
 
 /**
  * Makes `choice` the active tfjs backend (for 'auto': tensorflow, else wasm, else cpu). Safe to call
- * again to switch backends; patches are registered once per backend.
+ * again to switch backends; patches are registered once per backend. With `blas: 'on'` it rejects
+ * when wasm is taken and the OpenBLAS addon cannot be loaded.
  */
-export async function initBackend(choice: BackendChoice, log?: (msg: string) => void): Promise<BackendInfo> {
+export async function initBackend(choice: BackendChoice, log?: (msg: string) => void, options: BackendOptions = {}): Promise<BackendInfo> {
   const { started, why } = await start(choice);
-  const reason = `${why}; using ${started.name} (${started.detail})`;
+  const accelerator: Accelerator = started.name === 'wasm'
+    ? useBlas(options.blas ?? blasMode(), options.blasAddon)
+    : { name: 'none', detail: 'the BLAS accelerator serves the wasm backend only' };
+  const reason = `${why}; using ${started.name} (${started.detail})${started.name === 'wasm' ? `; ${accelerator.detail}` : ''}`;
   log?.(reason);
-  return { name: started.name, requested: choice, reason, patches: started.patches, tfjsVersion: tf.version.tfjs };
+  const { name, detail, patches } = started;
+  return { name, requested: choice, reason, detail, patches, accelerator, tfjsVersion: tf.version.tfjs };
 }
 
 async function start(choice: BackendChoice): Promise<{ started: Started; why: string }> {
@@ -116,7 +136,7 @@ async function activate(name: BackendName): Promise<void> {
 }
 
 /** The first line of an error's message (Node appends require stacks on further lines). */
-function messageOf(err: unknown): string {
+export function messageOf(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   return message.split('\n')[0] ?? message;
 }
