@@ -251,6 +251,22 @@ test("OPENBLAS_CORETYPE set by the main thread reaches a worker's OpenBLAS; set 
   assert.equal(core(''), detected);
 });
 
+test('before workers start, runs get one OpenBLAS thread each unless the user chose a count', () => {
+  // A fresh process per case: prepareOpenBlasEnv writes the real environment.
+  const threads = (preset?: string) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, IMLP_BLAS_ADDON: __filename };
+    delete env.OPENBLAS_NUM_THREADS;
+    delete env.IMLP_BLAS;
+    if (preset !== undefined) env.OPENBLAS_NUM_THREADS = preset;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e',
+      `require(${JSON.stringify(join(__dirname, '../../src/core/backend/openblasEnv.ts'))}).prepareOpenBlasEnv(); console.log(process.env.OPENBLAS_NUM_THREADS ?? 'unset')`], { encoding: 'utf8', env });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  assert.equal(threads(), '1');
+  assert.equal(threads('3'), '3');
+});
+
 // ---- without it (always run) ------------------------------------------------------------------
 
 test('with the addon missing, wasm still works and the reason says so', async () => {

@@ -52,13 +52,20 @@ export function recommendedCoreType(): 'SkylakeX' | 'Haswell' | undefined {
 }
 
 /**
- * Sets OPENBLAS_CORETYPE in this process's real environment (effective on the main thread only) when
- * the addon is there and not switched off. `env` is the environment of the code that will load the
+ * Before training workers start: sets OPENBLAS_CORETYPE, and OPENBLAS_NUM_THREADS to 1, in this
+ * process's real environment (effective on the main thread only) when the addon is there and not
+ * switched off; values the user set are kept. `env` is the environment of the code that will load the
  * addon (a worker's own copy).
+ *
+ * One BLAS thread per run: with OpenBLAS's thread pool (2 threads) a long-lived process that runs one
+ * worker after another hung on the second or third run's first matmul (the VS Code extension host,
+ * reproduced by test/e2e/panel.ts; fine with 1 thread), and parallel runs already take one core each.
  */
 export function prepareOpenBlasEnv(env: NodeJS.ProcessEnv = process.env): void {
   const addon = blasAddonPath(env);
-  if (modeOf(env) !== 'off' && addon !== undefined && existsSync(addon)) setOpenBlasCoreType();
+  if (modeOf(env) === 'off' || addon === undefined || !existsSync(addon)) return;
+  setOpenBlasCoreType();
+  process.env.OPENBLAS_NUM_THREADS ??= '1';
 }
 
 /** Sets OPENBLAS_CORETYPE to the recommended core type unless the user set it. */
