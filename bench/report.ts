@@ -2,19 +2,32 @@
 // printed table and the machine description stored with the JSON.
 import { cpus, loadavg, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
+import type { Accelerator } from '../src/core/backend';
+import type { OptimizerConfig } from '../src/core/experiment/types';
+import type { AppFigures } from './app';
+import type { WorkloadInfo } from './workloads';
 
 /** One measured series: a workload (or the matmul probe) on one runner, with the times of every round. */
 export interface Series {
   /** 'matmul' or a workload id. */
   task: string;
   taskTitle: string;
-  /** 'tensorflow' | 'wasm' | 'cpu' | 'torch'. */
+  /** A TF.js backend's name ('wasm', 'cpu', …) or 'torch'. */
   runner: string;
   runnerLabel: string;
   /** FLOPs of one timed unit (a training step, or one matmul). */
   flops: number;
   /** Timed milliseconds of each round. */
   rounds: number[][];
+  /** Where a step has phases (the I-MLP's "steps" and "sync"): each phase's ms of every timed step, all rounds. */
+  phases?: Record<string, number[]>;
+}
+
+/** How much to time on one runner. */
+export interface StepPlan {
+  warmup: number;
+  steps: number;
+  matmulReps: number;
 }
 
 export interface Summary {
@@ -30,6 +43,8 @@ export interface Summary {
   percentOfPeak: number;
   /** This median / the peer's median for the same task, both pooled over the same rounds. */
   ratioToTorch: number | null;
+  /** Median ms of each phase, where the step has phases. */
+  phaseMedians?: Record<string, number>;
 }
 
 export function median(xs: number[]): number {
@@ -58,6 +73,7 @@ export function summarise(all: Series[], peakGflops: number): Summary[] {
       gflops,
       percentOfPeak: (100 * gflops) / peakGflops,
       ratioToTorch: s.runner === 'torch' || peer === undefined ? null : med / peer,
+      ...(s.phases ? { phaseMedians: Object.fromEntries(Object.entries(s.phases).map(([name, v]) => [name, median(v)])) } : {}),
     };
   });
 }
@@ -92,8 +108,8 @@ export function formatTable(series: Series[], rows: Summary[]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
-function taskOrder(task: string): number {
-  return ['matmul', 'a', 'c', 'm'].indexOf(task);
+export function taskOrder(task: string): number {
+  return ['matmul', 'a', 'b', 'c', 'd', 'm'].indexOf(task);
 }
 
 export interface MachineInfo {
@@ -169,4 +185,69 @@ export function runBench(main: () => Promise<void>): void {
       process.exit(1);
     },
   );
+}
+
+/** Which of the issue's targets a backend answers for: native compute (native BLAS) or plain wasm. */
+export type TargetClass = 'native' | 'wasm';
+
+export interface TargetResult {
+  target: string;
+  status: 'met' | 'missed' | 'not measured';
+  measured: string;
+}
+
+/**
+ * The issue's targets (issue 7): the I-MLP step (b) within 1.5× of PyTorch on native BLAS and within 4×
+ * on plain wasm; (a) at least half PyTorch's FLOP rate (the same FLOPs, so torch ms / tfjs ms ≥ 0.5) on
+ * the best TF.js backend; the extension host's event-loop p99 under 20 ms while a run trains.
+ */
+export function evaluateTargets(rows: Summary[], classes: Record<string, TargetClass | undefined>, eventLoopP99?: number): TargetResult[] {
+  const ratio = (task: string, cls?: TargetClass) => rows
+    .filter((r) => r.task === task && r.ratioToTorch !== null && (cls === undefined || classes[r.runner] === cls))
+    .sort((x, y) => x.ratioToTorch! - y.ratioToTorch!)[0];
+  const within = (target: string, task: string, cls: TargetClass, limit: number, none: string): TargetResult => {
+    const r = ratio(task, cls);
+    if (!r) return { target, status: 'not measured', measured: none };
+    return { target, status: r.ratioToTorch! <= limit ? 'met' : 'missed', measured: `${r.runnerLabel}: ${r.ratioToTorch!.toFixed(2)}× PyTorch's time` };
+  };
+  const a = ratio('a');
+  return [
+    within('(b) on native BLAS within 1.5× of PyTorch', 'b', 'native', 1.5, 'no native-BLAS backend ran (none is available in this build)'),
+    within('(b) on plain wasm within 4× of PyTorch', 'b', 'wasm', 4, 'wasm or the PyTorch peer did not run (b)'),
+    a
+      ? { target: "(a) at least half PyTorch's GFLOP/s", status: 1 / a.ratioToTorch! >= 0.5 ? 'met' : 'missed', measured: `best: ${a.runnerLabel}, ${Math.round(100 / a.ratioToTorch!)}% of PyTorch's rate` }
+      : { target: "(a) at least half PyTorch's GFLOP/s", status: 'not measured', measured: 'no TF.js backend and the peer both ran (a)' },
+    eventLoopP99 === undefined
+      ? { target: 'event-loop p99 under 20 ms while training', status: 'not measured', measured: 'no event-loop result' }
+      : { target: 'event-loop p99 under 20 ms while training', status: eventLoopP99 < 20 ? 'met' : 'missed', measured: `p99 ${eventLoopP99} ms` },
+  ];
+}
+
+/** docs/perf/bench.json: what step-time.ts writes and readme-table.ts builds the README's table from. */
+export interface BenchResult {
+  date: string;
+  seconds: number;
+  command: string;
+  options: Record<string, unknown> & { rounds: number };
+  machine: MachineInfo & {
+    tfjs: string;
+    tfjsBackendWasm: string;
+    loadAverageBefore: number[];
+    loadAverageAfterSteps: number[];
+    loadAverageAfter: number[];
+    peak: { gflops: number; source: string };
+  };
+  plans: { default: StepPlan; slow: StepPlan; seed: number };
+  optimizer: OptimizerConfig;
+  workloads: WorkloadInfo[];
+  openblasCoreType: { value?: string; inherited?: string };
+  backends: Record<string, { reason: string; patches: string[]; accelerator: Accelerator; target: TargetClass | null; slow: boolean }>;
+  peer:
+    | { torch: string; debianPackage?: string; threads: number; blas: string[]; env: Record<string, string | null>; python: string; errors: string[] }
+    | { skipped: string; errors: string[] };
+  tensorLeaks: string[];
+  summary: Summary[];
+  app: AppFigures | null;
+  targets: TargetResult[];
+  series: Series[];
 }

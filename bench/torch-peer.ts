@@ -4,10 +4,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WorkloadId } from './workloads';
+import type { LayerSpec } from '../src/core/experiment/types';
+import type { ImlpId, WorkloadId } from './workloads';
 
 export const SYSTEM_PYTHON = '/usr/bin/python3';
-const SCRIPT = join(__dirname, 'torch_step.py');
+export const PEER_SCRIPT = join(__dirname, 'torch_step.py');
 // libopenblas0-pthread: python3-torch alone pulls in the reference BLAS (libblas3, the first
 // alternative of its libblas.so.3 dependency), which would make the peer's matmuls several times slower.
 const APT_PACKAGES = ['python3-torch', 'libopenblas0-pthread'];
@@ -22,26 +23,27 @@ export interface PeerResult {
   env: Record<string, string | null>;
   matmulMs: number[];
   workloads: Partial<Record<WorkloadId, number[]>>;
+  /** The I-MLP workloads' steps split as the engine's are: "steps" (P's and M's) and "sync". */
+  phases: Partial<Record<WorkloadId, Record<string, number[]>>>;
 }
 
 /**
  * Thread and allocator settings without which torch's OpenMP and OpenBLAS pools fight over 2 cores and
- * every step page-faults (Addendum). The core type fixes Debian OpenBLAS 0.3.21's misdetection (§6).
+ * every step page-faults (Addendum), and the OpenBLAS core type, which Debian OpenBLAS 0.3.21 misdetects
+ * (§6): the same value as the engine's addon gets.
  */
-export function peerEnv(cpuFlags: Set<string>): Record<string, string> {
-  const env: Record<string, string> = {
+export function peerEnv(coreType: string | undefined): Record<string, string> {
+  return {
     OMP_WAIT_POLICY: 'PASSIVE',
     OPENBLAS_THREAD_TIMEOUT: '4',
     MALLOC_MMAP_THRESHOLD_: '1000000000',
     MALLOC_TRIM_THRESHOLD_: '1000000000',
+    ...(coreType ? { OPENBLAS_CORETYPE: coreType } : {}),
   };
-  if (cpuFlags.has('avx512f')) env.OPENBLAS_CORETYPE = 'SkylakeX';
-  else if (cpuFlags.has('avx2')) env.OPENBLAS_CORETYPE = 'Haswell';
-  return env;
 }
 
-function importsTorch(): boolean {
-  return spawnSync(SYSTEM_PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+export function importsTorch(): boolean {
+  return existsSync(SYSTEM_PYTHON) && spawnSync(SYSTEM_PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 }
 
 function aptGet(args: string[]): { ok: boolean; tail: string } {
@@ -71,6 +73,9 @@ export function ensureTorch(log: (line: string) => void): { ok: true } | { ok: f
 
 export interface PeerPlan {
   only: WorkloadId[];
+  /** The I-MLP workloads' priors as the engine resolves them (bench/torch_step.py builds P and M from them). */
+  imlp: Partial<Record<ImlpId, { layers: LayerSpec[]; input: number[]; alpha: number }>>;
+  threads: number;
   warmup: number;
   steps: number;
   matmulReps: number;
@@ -82,9 +87,9 @@ export interface PeerPlan {
 /** One run of the peer: a fresh process, so every round pays the same start-up and none is timed. */
 export function runPeer(plan: PeerPlan, env: Record<string, string>): PeerResult {
   const args = [
-    SCRIPT, '--only', plan.only.join(','), '--warmup', String(plan.warmup), '--steps', String(plan.steps),
-    '--matmul-reps', String(plan.matmulReps), '--threads', '2', '--lr', String(plan.lr), '--eps', String(plan.eps),
-    '--seed', String(plan.seed),
+    PEER_SCRIPT, '--only', plan.only.join(','), '--imlp', JSON.stringify(plan.imlp), '--warmup', String(plan.warmup),
+    '--steps', String(plan.steps), '--matmul-reps', String(plan.matmulReps), '--threads', String(plan.threads),
+    '--lr', String(plan.lr), '--eps', String(plan.eps), '--seed', String(plan.seed),
   ];
   const r = spawnSync(SYSTEM_PYTHON, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 16 << 20 });
   if (r.status !== 0) {

@@ -1,17 +1,23 @@
-// The TF.js side of the step-time benchmark: the three workloads as training steps on the engine's
-// path (tf ops + tf.variableGrads + the project's optimizer and loss, never tf.layers), their FLOP
-// counts, and the 1024³ matmul probe.
+// The TF.js side of the step-time benchmark: the workloads as training steps on the engine's path
+// (tf ops + tf.variableGrads + the project's optimizer and loss, never tf.layers; the I-MLP through
+// imlpLearner), their FLOP counts, and the 1024³ matmul probe.
 import * as tf from '@tensorflow/tfjs';
-import type { ExperimentConfig, OptimizerConfig } from '../src/core/experiment/types';
+import { join } from 'node:path';
+import type { ImageSet } from '../src/core/data/types';
+import { parseExperiment } from '../src/core/experiment/validate';
+import type { ExperimentConfig, LayerSpec, OptimizerConfig } from '../src/core/experiment/types';
+import { imlpLearner } from '../src/core/method/learner';
+import { buildMirror } from '../src/core/method/mirror';
 import { initRng, uniformParam } from '../src/core/models/init';
+import type { Layer } from '../src/core/models/layers';
 import { buildNetwork, forwardFlops, modelLayers, resolveLayers } from '../src/core/models/network';
 import { mulberry32 } from '../src/core/random';
 import { crossEntropy } from '../src/core/train/loss';
 import { makeOptimizer } from '../src/core/train/optimizer';
 
 export const BATCH = 128;
-export type WorkloadId = 'a' | 'c' | 'm';
-export const WORKLOAD_IDS: readonly WorkloadId[] = ['a', 'c', 'm'];
+export type WorkloadId = 'a' | 'b' | 'c' | 'd' | 'm';
+export const WORKLOAD_IDS: readonly WorkloadId[] = ['a', 'b', 'c', 'd', 'm'];
 
 export interface WorkloadInfo {
   id: WorkloadId;
@@ -22,8 +28,8 @@ export interface WorkloadInfo {
   trainFlops: number;
   /**
    * Exact matmul/conv FLOPs of a step: forward + weight gradients (= forward) + input gradients
-   * (= forward of every layer but the first, whose input needs no gradient). The notes' "~2.4" and
-   * "~4.1 GFLOP per step" for (a) and (c) are this count.
+   * (= forward of every layer but each network's first, whose input needs no gradient). The notes'
+   * "~2.4" and "~4.1 GFLOP per step" for (a) and (c) are this count.
    */
   exactTrainFlops: number;
 }
@@ -32,12 +38,18 @@ export interface WorkloadInfo {
 export interface Trainable {
   step(): number;
   dispose(): void;
+  /** The last step's time split into its phases (ms by name), for workloads that have phases. */
+  phases?(): Record<string, number>;
 }
 
-/** FLOP counts from the forward FLOPs of each linear layer (matmul or conv), first layer first. */
-function flopInfo(id: WorkloadId, title: string, perLayer: number[]): WorkloadInfo {
-  const forward = perLayer.reduce((a, b) => a + b, 0);
-  return { id, title, forwardFlops: forward, trainFlops: 3 * forward, exactTrainFlops: 3 * forward - perLayer[0]! };
+/**
+ * FLOP counts from the forward FLOPs of each linear layer (matmul or conv) of each network trained in
+ * the step, first layer first (the I-MLP step trains two: P and M).
+ */
+function flopInfo(id: WorkloadId, title: string, ...networks: number[][]): WorkloadInfo {
+  const forward = networks.flat().reduce((a, b) => a + b, 0);
+  const firsts = networks.reduce((n, layers) => n + layers[0]!, 0);
+  return { id, title, forwardFlops: forward, trainFlops: 3 * forward, exactTrainFlops: 3 * forward - firsts };
 }
 
 const dense = (inUnits: number, outUnits: number) => 2 * BATCH * inUnits * outUnits;
@@ -54,10 +66,102 @@ export function engineLayers(config: ExperimentConfig) {
 }
 
 export function workloadM(config: ExperimentConfig): WorkloadInfo {
-  const layers = engineLayers(config);
-  // forwardFlops is the engine's own per-example count; split by layer for the exact count.
-  const perLayer = layers.map((l) => forwardFlops([l]) * BATCH).filter((f) => f > 0);
-  return flopInfo('m', '(m) engine cnn-small 28×28×1', perLayer);
+  return flopInfo('m', '(m) engine cnn-small 28×28×1', linearFlops(engineLayers(config)));
+}
+
+/**
+ * Forward FLOPs of a batch per linear layer, from the engine's own per-example count (forwardFlops); a
+ * Mixer's patch embedding is split off as its first layer, so that the exact count leaves out its input
+ * gradient only.
+ */
+function linearFlops(layers: Layer[]): number[] {
+  return layers.flatMap((l) => {
+    const all = forwardFlops([l]) * BATCH;
+    if (l.spec.type !== 'mixer') return all > 0 ? [all] : [];
+    const [, , c] = l.inShape as [number, number, number];
+    const embed = 2 * BATCH * (l.outShape[0]! * l.spec.patch * l.spec.patch * c) * l.spec.channels;
+    return [embed, all - embed];
+  });
+}
+
+// ---- (b), (d): the I-MLP's co-trained step ------------------------------------------------------
+
+/**
+ * The priors of (b) and (d), on CIFAR's 32×32×3: cnn-small is the prior the schema offers as its example
+ * and the one the validator suggests; mixer-small-32 is the Mixer preset for 32×32 images.
+ */
+export const IMLP_PRIORS = { b: 'cnn-small', d: 'mixer-small-32' } as const;
+export type ImlpId = keyof typeof IMLP_PRIORS;
+const IMLP_INPUT: [number, number, number] = [32, 32, 3];
+const IMLP_ALPHA = 0.5;
+
+/**
+ * The experiment file of (b)/(d), through the project's own validator and resolver: an I-MLP whose prior
+ * trains beside it (co-trained) and is pulled in by a sync after every step, with every other setting at
+ * its default (Adam, interpolated biases, constant α).
+ */
+export function imlpExperiment(id: ImlpId): ExperimentConfig {
+  const file = {
+    name: `bench-${id}`,
+    dataset: 'cifar10',
+    model: { kind: 'imlp' },
+    prior: { preset: IMLP_PRIORS[id], source: 'co-trained' },
+    interpolation: { alpha: IMLP_ALPHA, mode: 'sync', syncEvery: 1 },
+  };
+  return parseExperiment(JSON.stringify(file), join(__dirname, `bench-${id}.imlp.json`));
+}
+
+/** The prior's layers as the engine resolves them for 32×32×3 and 10 classes. */
+export function imlpPriorLayers(config: ExperimentConfig): Layer[] {
+  return resolveLayers(config.prior!.layers, IMLP_INPUT, 10, 'prior.layers');
+}
+
+/** What the PyTorch peer needs to build the same step: the resolved layer list, the input shape and α. */
+export function imlpPeerSpec(config: ExperimentConfig): { layers: LayerSpec[]; input: number[]; alpha: number } {
+  return { layers: imlpPriorLayers(config).map((l) => l.spec), input: IMLP_INPUT, alpha: config.interpolation!.alphas[0]! };
+}
+
+/** FLOPs of one co-trained step: P's training step and M's; dense(P), the sync and Adam are not counted. */
+export function workloadImlp(id: ImlpId, config: ExperimentConfig): WorkloadInfo {
+  const prior = imlpPriorLayers(config);
+  const m = buildMirror(prior).ops.flatMap((o) => (o.op === 'dense' ? [2 * BATCH * o.din * o.dout] : []));
+  return flopInfo(id, `(${id}) I-MLP, ${IMLP_PRIORS[id]} prior, co-trained + sync`, linearFlops(prior), m);
+}
+
+/** imlpLearner reads only the shapes, the class count and n (for the run's length) of its training set. */
+function cifarShapes(): ImageSet {
+  const [height, width, channels] = IMLP_INPUT;
+  return {
+    n: 50_000, height, width, channels, images: new Uint8Array(0), labels: new Uint8Array(0),
+    numClasses: 10, classNames: Array.from({ length: 10 }, (_, i) => String(i)),
+  };
+}
+
+/**
+ * (b)/(d): one step as trainer.ts takes it with this learner: the batch made from host arrays,
+ * `learner.step` (P's Adam step, then M's) inside a tidy, then `learner.sync` (dense(P) rebuilt in JS from
+ * P's new weights read back from the backend, uploaded, and W ← (1 − α)·W + α·dense(P) for every
+ * interpolated parameter), which the trainer calls after every step when syncEvery is 1.
+ */
+export function buildImlp(seed: number, config: ExperimentConfig, backend: string): Trainable {
+  const learner = imlpLearner({ config, seed, alpha: config.interpolation!.alphas[0]!, train: cifarShapes(), backend });
+  if (learner.syncEvery !== 1 || !learner.sync || !learner.coTrainedPrior) throw new Error('the I-MLP workload is no longer a co-trained learner synced every step; update the benchmark');
+  const batch = seededBatch(seed, IMLP_INPUT.reduce((a, b) => a * b, 1));
+  let globalStep = 0;
+  let last = { steps: 0, sync: 0 };
+  return {
+    step: () => {
+      const t0 = performance.now();
+      const loss = tf.tidy(() => learner.step(tf.tensor4d(batch.x, [BATCH, ...IMLP_INPUT]), tf.tensor1d(batch.y, 'int32'), globalStep));
+      const t1 = performance.now();
+      learner.sync!(globalStep);
+      last = { steps: t1 - t0, sync: performance.now() - t1 };
+      globalStep += 1;
+      return loss;
+    },
+    phases: () => last,
+    dispose: () => learner.dispose(),
+  };
 }
 
 /** Seeded N(0, 1) floats (Box–Muller on the project's PRNG) and uniform labels in [0, 10). */
@@ -177,6 +281,8 @@ export function buildEngineCnn(seed: number, config: ExperimentConfig): Trainabl
 
 export interface StepTiming {
   ms: number[];
+  /** Each phase's ms per timed step, for workloads that have phases. */
+  phases?: Record<string, number[]>;
   /** Tensors left behind per timed step (0 unless something leaks). */
   leakPerStep: number;
 }
@@ -186,13 +292,15 @@ export function timeSteps(t: Trainable, warmup: number, timed: number): StepTimi
   for (let i = 0; i < warmup; i++) t.step();
   const before = tf.memory().numTensors;
   const ms: number[] = [];
+  const phases: Record<string, number[]> = {};
   for (let i = 0; i < timed; i++) {
     const t0 = performance.now();
     const loss = t.step();
     ms.push(performance.now() - t0);
     if (!Number.isFinite(loss)) throw new Error(`loss is ${loss} at timed step ${i + 1}`);
+    for (const [name, v] of Object.entries(t.phases?.() ?? {})) (phases[name] ??= []).push(v);
   }
-  return { ms, leakPerStep: (tf.memory().numTensors - before) / Math.max(timed, 1) };
+  return { ms, ...(t.phases ? { phases } : {}), leakPerStep: (tf.memory().numTensors - before) / Math.max(timed, 1) };
 }
 
 export const MATMUL_N = 1024;
