@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/core/backend';
+import { evaluate, inputs, type KernelCase, randn, relativeError } from './kernelCheck';
 import { diagnose } from '../../src/core/backend/doctor';
 import { blasAddonPath, blasMode, coreTypeFor, recommendedCoreType } from '../../src/core/backend/openblasEnv';
 
@@ -32,62 +33,9 @@ if (built) {
   };
 }
 
-/** Standard normal samples from a seeded generator (mulberry32 + Box–Muller). */
-function randn(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-  return out;
-}
-
-interface Case {
-  name: string;
-  inputs: { shape: number[]; data: Float32Array }[];
-  run: (xs: tf.Tensor[]) => tf.Tensor;
-  /** Indices of the inputs whose gradients (of sum(output ⊙ r), r random) are compared too. */
-  grads: number[];
+interface Case extends KernelCase {
   /** False when the case is expected to bypass OpenBLAS (an activation it leaves to the patches). */
   blas: boolean;
-}
-
-let seed = 1;
-const inputs = (...shapes: number[][]) => shapes.map((shape) => ({ shape, data: randn(shape.reduce((a, b) => a * b, 1), seed++) }));
-
-/** The output, then the asked gradients; every tensor made here is freed. */
-function evaluate(c: Case): Float32Array[] {
-  return tf.tidy(() => {
-    const xs = c.inputs.map(({ shape, data }) => tf.tensor(data, shape));
-    const y = c.run(xs);
-    const outs = [y.dataSync() as Float32Array];
-    if (c.grads.length > 0) {
-      const r = tf.tensor(randn(y.size, 99), y.shape);
-      const f = (...v: tf.Tensor[]) => {
-        const args = [...xs];
-        c.grads.forEach((input, j) => (args[input] = v[j] as tf.Tensor));
-        return c.run(args).mul(r).sum();
-      };
-      outs.push(...tf.grads(f)(c.grads.map((input) => xs[input] as tf.Tensor)).map((g) => g.dataSync() as Float32Array));
-    }
-    return outs;
-  });
-}
-
-function relativeError(got: Float32Array, want: Float32Array): number {
-  assert.equal(got.length, want.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs((got[i] as number) - (want[i] as number)));
-    scale = Math.max(scale, Math.abs(want[i] as number));
-  }
-  return diff / Math.max(scale, 1e-30);
 }
 
 /** Each case on the active backend against the stock-cpu reference; no data may leak. */
