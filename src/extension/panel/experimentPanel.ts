@@ -71,11 +71,6 @@ export class ExperimentPanel implements vscode.Disposable {
     return this.s.rootOf(this.target);
   }
 
-  /** The view last sent (for tests and the export command). */
-  current(): PanelView | null {
-    return this.view;
-  }
-
   private async loadName(): Promise<void> {
     if (this.target.kind !== 'experiment') return;
     try {
@@ -116,16 +111,21 @@ export class ExperimentPanel implements vscode.Disposable {
       return;
     }
     try {
-      const read = new ResultsStore(this.root).readMetrics(runId);
-      const { series, stepsPerEpoch } = seriesFromEvents(runId, read.events);
-      this.series = series;
-      this.stepsPerEpoch = stepsPerEpoch;
-      this.currentStep = series.steps.length ? series.steps[series.steps.length - 1]! : null;
-      this.lastFollowed = read.events.length;
+      this.readSeries(runId);
     } catch (err) {
       this.s.log.warn(`panel: cannot read the metrics of run ${runId}: ${(err as Error).message}`);
       this.series = emptySeries(runId);
     }
+  }
+
+  /** The run's curves as stored in its metrics.jsonl (steps per epoch kept once known). */
+  private readSeries(runId: string): void {
+    const read = new ResultsStore(this.root).readMetrics(runId);
+    const { series, stepsPerEpoch } = seriesFromEvents(runId, read.events);
+    this.series = series;
+    this.stepsPerEpoch ??= stepsPerEpoch;
+    this.currentStep = series.steps.length ? series.steps[series.steps.length - 1]! : null;
+    this.lastFollowed = read.events.length;
   }
 
   /** A training event from this window's runner: the drawn run's points stream in; a new run of this panel is followed. */
@@ -181,14 +181,9 @@ export class ExperimentPanel implements vscode.Disposable {
     const run = this.view?.runs.find((r) => r.id === id);
     if (run?.status !== 'running') return;
     try {
-      const read = new ResultsStore(this.root).readMetrics(id);
-      if (read.events.length === this.lastFollowed) return;
-      const { series, stepsPerEpoch } = seriesFromEvents(id, read.events);
-      this.lastFollowed = read.events.length;
-      this.series = series;
-      this.stepsPerEpoch ??= stepsPerEpoch;
-      this.currentStep = series.steps.length ? series.steps[series.steps.length - 1]! : null;
-      this.post({ type: 'series', series });
+      const before = this.lastFollowed;
+      this.readSeries(id);
+      if (this.lastFollowed !== before) this.post({ type: 'series', series: this.series! });
     } catch {
       // The run folder went away; the next refresh drops the run.
     }
@@ -263,8 +258,8 @@ export class ExperimentPanel implements vscode.Disposable {
   /** Overlays more sweeps on the accuracy-vs-α chart (no cap on their number). */
   addSweeps(ids: readonly string[]): void {
     if (ids.length === 0) return;
-    if (this.target.kind === 'sweeps') this.target.sweepIds.push(...ids.filter((id) => !(this.target as { sweepIds: string[] }).sweepIds.includes(id)));
-    else this.overlays.push(...ids.filter((id) => !this.overlays.includes(id)));
+    const list = this.target.kind === 'sweeps' ? this.target.sweepIds : this.overlays;
+    list.push(...ids.filter((id) => !list.includes(id)));
     this.refresh();
   }
 

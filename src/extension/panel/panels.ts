@@ -7,7 +7,7 @@ import { type ChartId, type ExportFormat, isPanelTarget, type PanelTarget } from
 import { resultsRootOf } from '../config';
 import type { Runner } from '../runner';
 import type { RunsIndex } from '../runsIndex';
-import type { RunContext } from '../runsModel';
+import { type RunContext, sweepPickItem } from '../runsModel';
 import { ExperimentPanel } from './experimentPanel';
 import { panelHtml } from './panelHtml';
 import { targetKey } from './panelView';
@@ -99,10 +99,6 @@ export class Panels implements vscode.Disposable {
     return this.lastActive ?? [...this.panels.values()][0];
   }
 
-  all(): ExperimentPanel[] {
-    return [...this.panels.values()];
-  }
-
   async exportChart(chart: ChartId, format: ExportFormat, target?: string): Promise<string | undefined> {
     const p = this.active();
     if (!p) throw new Error('no experiment panel is open: open one with "I-MLP: Open Panel"');
@@ -111,10 +107,7 @@ export class Panels implements vscode.Disposable {
 
   private async pickSweeps(root: string, shown: readonly string[]): Promise<string[]> {
     const records = this.index.records(root);
-    const items = sweepIds(records).filter((id) => !shown.includes(id)).map((id) => {
-      const rs = records.filter((r) => r.sweepId === id);
-      return { label: rs[0]?.name ?? id, description: `${id} · ${rs.filter((r) => r.status === 'finished').length}/${rs.length} finished`, id };
-    });
+    const items = sweepIds(records).filter((id) => !shown.includes(id)).map((id) => sweepPickItem(records, id));
     if (items.length === 0) {
       void vscode.window.showInformationMessage('I-MLP: no other α sweep in this results store to compare with.');
       return [];
