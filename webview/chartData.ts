@@ -2,9 +2,9 @@
 // unit tests check the numbers in Node and the charts only style and paint them.
 import { twoSidedAxis, type AxisTick, type TwoSidedAxis } from '../src/core/analysis/axis';
 import { predictAccuracy, type SideFit } from '../src/core/analysis/fit';
-import { describeFit, sweepLabel } from '../src/core/report/format';
+import { sweepLabel } from '../src/core/report/format';
 import type { SweepReport } from '../src/core/report/summary';
-import { sweepColor } from '../src/core/report/svg';
+import { axisFloor, captionLines, sweepColor } from '../src/core/report/svg';
 import type { LossSeries, ScheduleView } from '../src/shared/protocol';
 
 /** A value of a series at one x; null where the series has none (uPlot joins over it with spanGaps). */
@@ -70,13 +70,6 @@ export interface AccuracyData {
   yRange: [number, number];
 }
 
-/** The same floor as the CLI's SVG: the log part reaches the smallest α (and 1 − α) run, at least 1e-4. */
-function axisFloor(reports: readonly SweepReport[]): number {
-  const ends = reports.flatMap((r) => r.byAlpha.map((g) => Math.min(g.alpha, 1 - g.alpha))).filter((d) => d > 0);
-  const smallest = Math.min(1e-4, ...ends);
-  return Number(`1e${Math.floor(Math.log10(smallest))}`);
-}
-
 /**
  * A side's line at each α of the union, null outside the α it was fitted on. Above the axis floor the
  * axis is log10 α (resp. −log10(1 − α)), so the line is straight in axis position and its values at the
@@ -87,13 +80,6 @@ function fitValues(fit: SideFit | null, alphas: readonly number[]): Cell[] {
   const lo = fit.alphas[0]!;
   const hi = fit.alphas[fit.alphas.length - 1]!;
   return alphas.map((a) => (a >= lo && a <= hi ? predictAccuracy(fit, a) : null));
-}
-
-function captions(r: SweepReport): string[] {
-  const lines = [`MLP side: ${describeFit(r.fit.mlpSide)}`, `prior side: ${describeFit(r.fit.priorSide)}`];
-  if (r.byAlpha.length === 0) lines.unshift('no finished α runs yet');
-  if (r.mixedSettings.length) lines.push(`MIXED settings, the runs disagree on: ${r.mixedSettings.join(', ')}`);
-  return lines;
 }
 
 /** Y range over every drawn value, padded by 8% and kept in [0, 1]; 0–1 when nothing is drawn. */
@@ -147,7 +133,7 @@ export function accuracyData(reports: readonly SweepReport[]): AccuracyData {
       references.push({ sweep: s, role, accuracy: ref.stats.mean, color, label: role === 'prior' ? 'prior alone' : 'plain MLP' });
       drawn.push(ref.stats.mean);
     }
-    return { label, color, mean, lower, upper, seeds, fitMlp, fitPrior, captions: captions(r) };
+    return { label, color, mean, lower, upper, seeds, fitMlp, fitPrior, captions: captionLines(r) };
   });
   return { axis, ticks: axis.ticks(), x, alphas, sweeps, references, points, yRange: accuracyRange(drawn) };
 }

@@ -1,5 +1,5 @@
 // Buttons from @vscode-elements (themed by VS Code's variables), including each chart's export row.
-import type { ChartId, ExportFormat } from '../src/shared/protocol';
+import { type ChartId, EXPORT_FORMATS, type ExportFormat } from '../src/shared/protocol';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 
 export function button(id: string, label: string, onClick: () => void, secondary = false): HTMLElement {
@@ -11,14 +11,12 @@ export function button(id: string, label: string, onClick: () => void, secondary
   return b;
 }
 
-const FORMATS: readonly ExportFormat[] = ['svg', 'png', 'csv'];
-
 /** SVG, PNG and CSV buttons of one chart, with ids export-<chart>-<format>. */
 export function exportButtons(chart: ChartId, onExport: (format: ExportFormat) => void): HTMLElement {
   const row = document.createElement('div');
   row.className = 'exports';
   row.setAttribute('role', 'group');
   row.setAttribute('aria-label', `export the ${chart} chart`);
-  row.append(...FORMATS.map((f) => button(`export-${chart}-${f}`, f.toUpperCase(), () => onExport(f), true)));
+  row.append(...EXPORT_FORMATS.map((f) => button(`export-${chart}-${f}`, f.toUpperCase(), () => onExport(f), true)));
   return row;
 }

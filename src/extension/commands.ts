@@ -17,7 +17,7 @@ import { formatAlpha } from '../core/report/format';
 import { ResultsStore } from '../core/results/store';
 import type { RunRecord } from '../core/results/types';
 import { planSweep, sweepIds as sweepIdsOf, sweepMembers } from '../core/sweep/plan';
-import type { ChartId, ExportFormat, RunJob } from '../shared/protocol';
+import { CHART_IDS, type ChartId, EXPORT_FORMATS, type ExportFormat, type RunJob } from '../shared/protocol';
 import { memoryProblem } from './checks';
 import { folderOf, isExperimentPath, resultsRootOf, settingsFor } from './config';
 import type { ExperimentDiagnostics } from './diagnostics';
@@ -25,7 +25,7 @@ import { runDocUri, sweepDocUri } from './documents';
 import { EXPERIMENT_PRESETS, presetText } from './presets';
 import { type RunMode, type RunOutcome, type Runner, summarize } from './runner';
 import type { RunsIndex } from './runsIndex';
-import { type ExperimentView, type RunView, type SweepView, type RunContext, displayStatus, lastResult, runWhat } from './runsModel';
+import { type ExperimentView, type RunView, type SweepView, type RunContext, displayStatus, lastResult, runWhat, sweepPickItem } from './runsModel';
 import type { RunsTreeProvider } from './runsTree';
 import type { ExperimentPanel } from './panel/experimentPanel';
 import type { Panels } from './panel/panels';
@@ -57,8 +57,6 @@ const BACKENDS: { value: BackendChoice; detail: string }[] = [
 ];
 
 type RunRef = { id: string; root: string };
-const CHARTS: readonly ChartId[] = ['loss', 'schedule', 'accuracy'];
-const FORMATS: readonly ExportFormat[] = ['svg', 'png', 'csv'];
 
 export class Commands {
   constructor(private readonly s: Services) {}
@@ -415,10 +413,7 @@ export class Commands {
     const items: { label: string; description: string; root: string; id: string }[] = [];
     for (const root of this.s.index.roots()) {
       const records = this.s.index.records(root);
-      for (const id of sweepIdsOf(records)) {
-        const rs = records.filter((r) => r.sweepId === id);
-        items.push({ label: rs[0]?.name ?? id, description: `${id} · ${rs.filter((r) => r.status === 'finished').length}/${rs.length} finished`, root, id });
-      }
+      for (const id of sweepIdsOf(records)) items.push({ ...sweepPickItem(records, id), root });
     }
     if (items.length === 0) {
       this.info('I-MLP: no α sweeps yet. Run an I-MLP experiment ("Sweep α") first.');
@@ -498,11 +493,11 @@ export class Commands {
   /** Exports a chart of the focused panel: {chart: loss|schedule|accuracy, format: svg|png|csv, target?: path}; asks for what is missing. */
   async exportChart(arg: unknown): Promise<string | undefined> {
     const opts = isObject(arg) ? arg : {};
-    const chart = CHARTS.includes(opts.chart as ChartId) ? (opts.chart as ChartId)
-      : (await vscode.window.showQuickPick(CHARTS.map((c) => ({ label: c })), { title: 'I-MLP: export which chart?' }))?.label;
+    const chart = CHART_IDS.includes(opts.chart as ChartId) ? (opts.chart as ChartId)
+      : (await vscode.window.showQuickPick(CHART_IDS.map((c) => ({ label: c })), { title: 'I-MLP: export which chart?' }))?.label;
     if (!chart) return undefined;
-    const format = FORMATS.includes(opts.format as ExportFormat) ? (opts.format as ExportFormat)
-      : (await vscode.window.showQuickPick(FORMATS.map((f) => ({ label: f })), { title: `I-MLP: export the ${chart} chart as` }))?.label;
+    const format = EXPORT_FORMATS.includes(opts.format as ExportFormat) ? (opts.format as ExportFormat)
+      : (await vscode.window.showQuickPick(EXPORT_FORMATS.map((f) => ({ label: f })), { title: `I-MLP: export the ${chart} chart as` }))?.label;
     if (!format) return undefined;
     const target = typeof opts.target === 'string' ? opts.target : opts.target instanceof vscode.Uri ? opts.target.fsPath : undefined;
     try {

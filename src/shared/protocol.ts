@@ -119,8 +119,10 @@ export interface PanelView {
   currentStep: number | null;
 }
 
-export type ChartId = 'loss' | 'schedule' | 'accuracy';
-export type ExportFormat = 'svg' | 'png' | 'csv';
+export const CHART_IDS = ['loss', 'schedule', 'accuracy'] as const;
+export type ChartId = (typeof CHART_IDS)[number];
+export const EXPORT_FORMATS = ['svg', 'png', 'csv'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 /** Actions the panel's buttons ask the host to carry out (through the extension's own commands). */
 export type PanelAction = 'run' | 'sweep' | 'cancel' | 'resume' | 'openFile' | 'showRun' | 'openLogs' | 'addSweep';
 
@@ -150,8 +152,8 @@ export function isPanelTarget(v: unknown): v is PanelTarget {
   return v.kind === 'sweeps' && typeof v.root === 'string' && Array.isArray(v.sweepIds) && v.sweepIds.every((x) => typeof x === 'string');
 }
 
-const CHARTS: readonly string[] = ['loss', 'schedule', 'accuracy'];
-const FORMATS: readonly string[] = ['svg', 'png', 'csv'];
+const CHARTS: readonly string[] = CHART_IDS;
+const FORMATS: readonly string[] = EXPORT_FORMATS;
 const ACTIONS: readonly string[] = ['run', 'sweep', 'cancel', 'resume', 'openFile', 'showRun', 'openLogs', 'addSweep'];
 const PNG_PREFIX = 'data:image/png;base64,';
 

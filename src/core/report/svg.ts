@@ -44,7 +44,7 @@ interface Frame {
 }
 
 /** The log part must reach the smallest α (and 1 − α) run; 1e-4 matches the spec's grid. */
-function axisFloor(reports: readonly SweepReport[]): number {
+export function axisFloor(reports: readonly SweepReport[]): number {
   const ends = reports.flatMap((r) => r.byAlpha.map((g) => Math.min(g.alpha, 1 - g.alpha))).filter((d) => d > 0);
   const smallest = Math.min(1e-4, ...ends);
   return Number(`1e${Math.floor(Math.log10(smallest))}`);
@@ -199,7 +199,7 @@ const KEY: readonly [string, string][] = [
 ];
 
 /** The caption lines under a sweep's legend entry: one per fitted side, then any warning. */
-function captionLines(r: SweepReport): string[] {
+export function captionLines(r: SweepReport): string[] {
   const lines = [`MLP side: ${describeFit(r.fit.mlpSide)}`, `prior side: ${describeFit(r.fit.priorSide)}`];
   if (r.byAlpha.length === 0) lines.unshift('no finished α runs');
   if (r.mixedSettings.length) lines.push(`MIXED settings, the runs disagree on: ${r.mixedSettings.join(', ')}`);
