@@ -258,6 +258,12 @@ export function groupRuns(summaries: readonly RunSummary[], root: string, ctx: R
   return views.sort((a, b) => (a.key.endsWith('|damaged') ? 1 : 0) - (b.key.endsWith('|damaged') ? 1 : 0) || b.newest - a.newest);
 }
 
+/** A sweep as a quick-pick entry: its experiment's name, then its id and how many of its runs finished. */
+export function sweepPickItem(records: readonly RunRecord[], id: string): { label: string; description: string; id: string } {
+  const rs = records.filter((r) => r.sweepId === id);
+  return { label: rs[0]?.name ?? id, description: `${id} · ${rs.filter((r) => r.status === 'finished').length}/${rs.length} finished`, id };
+}
+
 /**
  * Whether a record belongs to the experiment file: by path; by file and experiment name when the
  * results were moved with their workspace (the recorded path is absolute); by name for records without one.
