@@ -7,8 +7,8 @@ import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { format, parseArgs } from 'node:util';
-import { CODE_SERVER, EXTENSION_DIR, PROJECT, launchChromium, log, recordConsole, startCodeServer } from '../test/e2e/launch';
+import { parseArgs } from 'node:util';
+import { CODE_SERVER, EXTENSION_DIR, PROJECT, extensionHostPage, launchChromium, log, startCodeServer } from '../test/e2e/launch';
 import type { DelayWindow, HostResult } from './host';
 import { loadAverage, machineInfo, readCpuInfo, runBench } from './report';
 
@@ -55,10 +55,7 @@ async function measureInHost(seconds: number): Promise<HostResult> {
   const browser = await launchChromium();
   const transcript: string[] = [];
   try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    recordConsole(page, join(cs.artefacts, 'browser-console.log'));
-    await page.exposeFunction('codeAutomationLog', (_type: string, args: unknown) => {
-      const line = format(...([] as unknown[]).concat(args));
+    const page = await extensionHostPage(browser, cs, (line) => {
       transcript.push(line);
       if (line.startsWith('[bench]')) log(LAYER, line.slice('[bench] '.length));
     });

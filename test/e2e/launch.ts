@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { format } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 import { ResultsStore } from '../../src/core/results/store';
@@ -257,6 +258,17 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** Keeps the page's console (mostly harmless workbench noise, see the notes §7) in a file, not on stdout. */
+/**
+ * The page that runs code inside the extension host (tests, benchmarks): its console goes to the
+ * artefacts, and every line that code logs (VS Code's codeAutomationLog hook) reaches `onLine`.
+ */
+export async function extensionHostPage(browser: Browser, cs: CodeServer, onLine: (line: string) => void): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  recordConsole(page, join(cs.artefacts, 'browser-console.log'));
+  await page.exposeFunction('codeAutomationLog', (_type: string, args: unknown) => onLine(format(...([] as unknown[]).concat(args))));
+  return page;
+}
+
 export function recordConsole(page: Page, file: string): void {
   const lines: string[] = [];
   page.on('console', (m) => lines.push(`[${m.type()}] ${m.text()}`));

@@ -14,8 +14,7 @@
 
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { format } from 'node:util';
-import { EXTENSION_DIR, EXTENSION_ID, launchChromium, log, recordConsole, sleep, startCodeServer } from '../e2e/launch';
+import { EXTENSION_DIR, EXTENSION_ID, extensionHostPage, launchChromium, log, sleep, startCodeServer } from '../e2e/launch';
 
 const UNTRUSTED = process.argv.includes('untrusted');
 const LAYER = UNTRUSTED ? 'host-untrusted' : 'host';
@@ -36,10 +35,7 @@ async function main(): Promise<number> {
   const browser = await launchChromium();
   const transcript: string[] = [];
   try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    recordConsole(page, join(cs.artefacts, 'browser-console.log'));
-    await page.exposeFunction('codeAutomationLog', (_type: string, args: unknown) => {
-      const line = format(...([] as unknown[]).concat(args));
+    const page = await extensionHostPage(browser, cs, (line) => {
       transcript.push(line);
       const shown = line.split('\n').filter((l) => !NOISE.some((re) => re.test(l)));
       if (shown.length > 0) console.log(shown.join('\n'));
