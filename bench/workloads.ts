@@ -139,8 +139,8 @@ function cifarShapes(): ImageSet {
 
 /**
  * (b)/(d): one step as trainer.ts takes it with this learner: the batch made from host arrays,
- * `learner.step` (P's Adam step, then M's) inside a tidy, then `learner.sync` (dense(P) rebuilt in JS from
- * P's new weights read back from the backend, uploaded, and W ← (1 − α)·W + α·dense(P) for every
+ * `learner.step` (P's Adam step, then M's) inside a tidy, then `learner.sync` (dense(P) rebuilt on the
+ * device from P's new weights by targetPlan.ts's scatter, and W ← (1 − α)·W + α·dense(P) for every
  * interpolated parameter), which the trainer calls after every step when syncEvery is 1.
  */
 export function buildImlp(seed: number, config: ExperimentConfig, backend: string): Trainable {

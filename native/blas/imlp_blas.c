@@ -1,9 +1,11 @@
 // Optional N-API addon: float32 (batched) matrix products through OpenBLAS's cblas_sgemm, for the
-// wasm backend's BatchMatMul and _FusedMatMul (src/core/backend/blas.ts). Operands are Float32Array
+// wasm backend's BatchMatMul and _FusedMatMul (src/core/backend/blas.ts), and Adam's update and the sync's pull in
+// one pass each (src/core/train/optimizer.ts, src/core/method/imlp.ts). Operands are Float32Array
 // views of the wasm heap, so nothing is copied. Every length is checked here: a wrong view would
 // otherwise write past a tensor into whatever lies next to it on the heap.
 #define NAPI_VERSION 8
 #include <cblas.h>
+#include <math.h>
 #include <node_api.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -87,6 +89,65 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// adam(w, out, m, v, g, beta1, 1 − beta1, beta2, 1 − beta2, epsilon, c2, lr / c1): one Adam update in a
+// single pass instead of tfjs's 12 temporary tensors the size of the parameter; the moments in place, the
+// new weights into `out` (a fresh tensor: XNNPACK caches packed weights by tensor, so w's own buffer must
+// not change). Each operation is one float operation in the order of optimizer.ts's ops, every scalar a
+// float as a float32 tensor holds it, and binding.gyp forbids fused multiply-adds, so the result is
+// bit-identical to the ops:
+//   m = m·β1 + g·(1 − β1);  v = v·β2 + (g·g)·(1 − β2);  out = w − (m / (√(v / c2) + ε))·(lr / c1)
+static napi_value adam(napi_env env, napi_callback_info info) {
+  size_t argc = 12;
+  napi_value argv[12];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 12) return fail(env, "imlp_blas.adam takes 12 arguments");
+  float *w, *out, *m, *v, *g;
+  size_t len_w, len_out, len_m, len_v, len_g;
+  if (!float32s(env, argv[0], &w, &len_w) || !float32s(env, argv[1], &out, &len_out) || !float32s(env, argv[2], &m, &len_m) ||
+      !float32s(env, argv[3], &v, &len_v) || !float32s(env, argv[4], &g, &len_g) || w == NULL || out == NULL || m == NULL ||
+      v == NULL || g == NULL)
+    return fail(env, "imlp_blas.adam: w, out, m, v and g must be Float32Arrays");
+  if (len_out != len_w || len_m != len_w || len_v != len_w || len_g != len_w)
+    return fail(env, "imlp_blas.adam: w, out, m, v and g must have one length");
+  float k[7];  // beta1, 1 - beta1, beta2, 1 - beta2, epsilon, c2, lr / c1
+  for (int i = 0; i < 7; i++) {
+    double value;
+    CHECK(napi_get_value_double(env, argv[5 + i], &value));
+    k[i] = (float)value;
+  }
+  const float b1 = k[0], ob1 = k[1], b2 = k[2], ob2 = k[3], eps = k[4], c2 = k[5], step = k[6];
+  for (size_t i = 0; i < len_w; i++) {
+    const float gi = g[i];
+    const float mi = m[i] * b1 + gi * ob1;
+    const float vi = v[i] * b2 + (gi * gi) * ob2;
+    m[i] = mi;
+    v[i] = vi;
+    out[i] = w[i] - (mi / (sqrtf(vi / c2) + eps)) * step;
+  }
+  return NULL;
+}
+
+// lerp(w, t, out, alpha, 1 − alpha): the sync's pull in one pass, out = w·(1 − α) + t·α, bit-identical to
+// the two products and the sum tfjs would make (src/core/method/imlp.ts's blend).
+static napi_value lerp(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 5) return fail(env, "imlp_blas.lerp takes 5 arguments");
+  float *w, *t, *out;
+  size_t len_w, len_t, len_out;
+  if (!float32s(env, argv[0], &w, &len_w) || !float32s(env, argv[1], &t, &len_t) || !float32s(env, argv[2], &out, &len_out) ||
+      w == NULL || t == NULL || out == NULL)
+    return fail(env, "imlp_blas.lerp: w, t and out must be Float32Arrays");
+  if (len_t != len_w || len_out != len_w) return fail(env, "imlp_blas.lerp: w, t and out must have one length");
+  double alpha, keep;
+  CHECK(napi_get_value_double(env, argv[3], &alpha));
+  CHECK(napi_get_value_double(env, argv[4], &keep));
+  const float a = (float)alpha, k = (float)keep;
+  for (size_t i = 0; i < len_w; i++) out[i] = w[i] * k + t[i] * a;
+  return NULL;
+}
+
 // info(): what the accelerator runs as, for logs and `imlp doctor`. The core name shows whether
 // OPENBLAS_CORETYPE reached the library (it reads it once, when it is loaded).
 static napi_value info(napi_env env, napi_callback_info cb) {
@@ -105,6 +166,10 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   CHECK(napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, gemm, NULL, &fn));
   CHECK(napi_set_named_property(env, exports, "gemm", fn));
+  CHECK(napi_create_function(env, "adam", NAPI_AUTO_LENGTH, adam, NULL, &fn));
+  CHECK(napi_set_named_property(env, exports, "adam", fn));
+  CHECK(napi_create_function(env, "lerp", NAPI_AUTO_LENGTH, lerp, NULL, &fn));
+  CHECK(napi_set_named_property(env, exports, "lerp", fn));
   CHECK(napi_create_function(env, "info", NAPI_AUTO_LENGTH, info, NULL, &fn));
   CHECK(napi_set_named_property(env, exports, "info", fn));
   return exports;

@@ -259,6 +259,45 @@ test('exclude head / first and biases = false leave those parameters at M\'s own
   [all, m, prior].forEach((n) => n.dispose());
 });
 
+function sameValues(a: tf.Tensor, b: tf.Tensor): boolean {
+  const [x, y] = [a.dataSync(), b.dataSync()];
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+test('dense(P) rebuilt on the device (a co-trained prior) equals the JS construction entry by entry, for every preset, on wasm and cpu', async () => {
+  const cases: [string | LayerSpec[], number[]][] = [
+    ['cnn-tiny', [28, 28, 1]], ['cnn-small', [32, 32, 3]], ['cnn-gap', [28, 28, 1]],
+    ['mixer-small', [28, 28, 1]], ['mixer-small-32', [32, 32, 3]], [TINY_MIXER, [14, 14, 1]],
+  ];
+  try {
+    for (const backend of BACKENDS) {
+      await initBackend(backend);
+      for (const [layers, input] of backend === 'cpu' ? cases.slice(0, 1).concat(cases.slice(-1)) : cases) {
+        const prior = randomPrior(layers, input, 5);
+        const m = new InterpolatedMLP(prior.layers, 1, ALL);
+        const saved = new Map(Array.from(prior.params, ([n, v]) => [n, (v.dataSync() as Float32Array).slice()]));
+        const js = m.targets(saved);
+        for (let round = 0; round < 2; round++) {
+          // The second round rebuilds from changed weights with the plan made in the first.
+          const device = m.targets(prior.params);
+          assert.deepEqual(Array.from(device.keys()).sort(), Array.from(js.keys()).sort());
+          // Equal entry by entry (=== : the JS Kronecker products write −0 where a negative weight meets the identity's 0).
+          for (const [n, v] of js) assert.ok(sameValues(device.get(n)!, v), `${backend} ${String(layers).slice(0, 20)} ${n} round ${round}`);
+          disposeTargets(device);
+          disposeTargets(js);
+          tf.tidy(() => prior.params.forEach((v) => v.assign(tf.mul(v, 1.5))));
+          js.clear();
+          for (const [n, v] of m.targets(new Map(Array.from(prior.params, ([k, t]) => [k, (t.dataSync() as Float32Array).slice()])))) js.set(n, v);
+        }
+        disposeTargets(js);
+        [m, prior].forEach((x) => x.dispose());
+      }
+    }
+  } finally {
+    await initBackend('wasm');
+  }
+});
+
 test('targets accept saved Float32Array weights; errors name what is missing; α outside [0, 1] is refused', () => {
   const prior = randomPrior('cnn-tiny', [28, 28, 1], 3);
   const m = new InterpolatedMLP(prior.layers, 1, ALL);

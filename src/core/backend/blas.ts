@@ -1,5 +1,6 @@
 // Optional native accelerator of the wasm backend: BatchMatMul and _FusedMatMul (bias, linear or relu)
-// through OpenBLAS sgemm, an N-API addon built by `npm run build:native` (native/blas). Single-thread
+// through OpenBLAS sgemm, and Adam's update and the sync's pull in one pass each, an N-API addon built by `npm run build:native`
+// (native/blas). Single-thread
 // wasm SIMD tops out near 20–30 GFLOP/s; OpenBLAS reaches several times that, so MLP steps get ~3×
 // faster (notes: compute-backends.md §6–7). The addon computes on Float32Array views of the wasm heap,
 // nothing is copied. Every case it does not take goes to the kernels registered before it (the
@@ -17,6 +18,11 @@ interface BlasAddon {
     batchA: number, batchB: number, m: number, n: number, k: number,
     transposeA: boolean, transposeB: boolean, activation: number,
   ): void;
+  adam(
+    w: Float32Array, out: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array,
+    beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, epsilon: number, c2: number, step: number,
+  ): void;
+  lerp(w: Float32Array, t: Float32Array, out: Float32Array, alpha: number, oneMinusAlpha: number): void;
   info(): { coreName: string; config: string; threads: number };
 }
 
@@ -34,6 +40,7 @@ interface WasmHeap {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): Float32Array;
   disposeData(dataId: TensorInfo['dataId']): boolean;
+  refCount(dataId: TensorInfo['dataId']): number;
 }
 
 const ACTIVATIONS: Partial<Record<string, number>> = { linear: 0, relu: 1 };
@@ -85,10 +92,11 @@ function load(path: string): BlasAddon | Error {
 function register(): void {
   if (registered) return;
   for (const [kernelName, make] of [['BatchMatMul', batchMatMul], ['_FusedMatMul', fusedMatMul]] as const) {
-    const fallback = tf.getKernel(kernelName, 'wasm')?.kernelFunc;
-    if (fallback === undefined) throw new Error(`no ${kernelName} kernel on wasm to put OpenBLAS in front of`);
+    const stock = tf.getKernel(kernelName, 'wasm');
+    if (stock === undefined) throw new Error(`no ${kernelName} kernel on wasm to put OpenBLAS in front of`);
     tf.unregisterKernel(kernelName, 'wasm');
-    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: make(fallback) });
+    // Keeps the stock setup (see patches/index.ts), which binds the fallback to a new backend instance.
+    tf.registerKernel({ ...stock, kernelName, backendName: 'wasm', kernelFunc: make(stock.kernelFunc) });
   }
   registered = true;
 }
@@ -142,4 +150,51 @@ function gemm(
     throw err;
   }
   return out;
+}
+
+export interface AdamConstants { beta1: number; beta2: number; epsilon: number; lr: number }
+
+/**
+ * Adam's update of w and its moments m, v (bias corrections c1 = 1 − β1^t, c2 = 1 − β2^t) in one pass,
+ * bit-identical to optimizer.ts's ops. Op by op, tfjs makes 12 temporary tensors the size of the parameter
+ * per step: ~1 GB of allocation and memory traffic per step for an I-MLP's 12.6M-entry layers, the largest
+ * cost after the matmuls. The moments are updated in place; w gets a new buffer, because XNNPACK caches
+ * packed weights by tensor and would keep using the old values. Returns false, changing nothing, while the
+ * accelerator is off, and where m or v shares its buffer with another tensor (it must keep its values).
+ */
+export function blasAdam(w: tf.Variable, m: tf.Variable, v: tf.Variable, g: tf.Tensor, k: AdamConstants, c1: number, c2: number): boolean {
+  return replace(w, [m, v], [g], (W, out, [M, V, G]) => active!.adam(W, out, M!, V!, G!, k.beta1, 1 - k.beta1, k.beta2, 1 - k.beta2, k.epsilon, c2, k.lr / c1));
+}
+
+/**
+ * The sync form's pull w ← (1 − α)·w + α·t in one pass, bit-identical to imlp.ts's blend (instead of three
+ * temporary tensors). False, changing nothing, while the accelerator is off.
+ */
+export function blasLerp(w: tf.Variable, t: tf.Tensor, alpha: number): boolean {
+  return replace(w, [], [t], (W, out, [T]) => active!.lerp(W, T!, out, alpha, 1 - alpha));
+}
+
+/**
+ * Gives `w` a new buffer that `compute(w, out, [...written, ...read])` fills, `written` being updated in
+ * place (each must own its buffer). False, calling nothing, when the accelerator cannot take it.
+ */
+function replace(w: tf.Variable, written: tf.Tensor[], read: tf.Tensor[], compute: (w: Float32Array, out: Float32Array, others: Float32Array[]) => void): boolean {
+  if (active === undefined || tf.getBackend() !== 'wasm') return false;
+  const heap = tf.backend() as unknown as WasmHeap;
+  const all = [w, ...written, ...read];
+  if (all.some((t) => t.dtype !== 'float32' || t.size !== w.size)) return false;
+  if (written.some((t) => heap.refCount(t.dataId) !== 1)) return false;
+  // Allocate first: it may grow the heap, which detaches views taken before.
+  const out = heap.makeOutput(w.shape, 'float32');
+  try {
+    const [W, ...others] = all.map((t) => heap.typedArrayFromHeap(t));
+    compute(W!, heap.typedArrayFromHeap(out), others);
+  } catch (err) {
+    heap.disposeData(out.dataId);
+    throw err;
+  }
+  const next = tf.engine().makeTensorFromTensorInfo(out);
+  w.assign(next);
+  next.dispose();
+  return true;
 }

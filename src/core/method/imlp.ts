@@ -2,10 +2,12 @@
 // whose parameters are pulled toward their targets dense(P), either in every forward pass
 // (W_eff = (1 − α)·W + α·T) or by in-place syncs (W ← (1 − α)·W + α·T).
 import * as tf from '@tensorflow/tfjs';
+import { blasLerp } from '../backend/blas';
 import type { InterpolationConfig } from '../experiment/types';
 import { initRng } from '../models/init';
 import { type Layer, gelu, initParam, layerNorm } from '../models/layers';
 import { type Mirror, buildMirror, segmentDense } from './mirror';
+import { TargetPlan } from './targetPlan';
 
 /** The prior's parameters by name (`<layer index>.<param>`), as tensors or as saved Float32Arrays. */
 export type PriorValues = ReadonlyMap<string, tf.Tensor | Float32Array>;
@@ -39,6 +41,8 @@ export class InterpolatedMLP {
    * they are interpolated too); minus the first / head dense layer when excluded.
    */
   readonly interpolated: ReadonlySet<string>;
+  /** How to rebuild dense(P) on the device from a prior's tensors; made on first use. */
+  private plan: TargetPlan | undefined;
 
   /** `priorLayers`: resolveLayers(prior.layers, input, classes, where). */
   constructor(priorLayers: Layer[], seed: number, options: InterpolationOptions, where = 'prior.layers') {
@@ -60,15 +64,24 @@ export class InterpolatedMLP {
   }
 
   /**
-   * dense(P) for every parameter of M, built in JS from the prior's values (read back from the device)
-   * and uploaded: the targets are constants of any graph, so no gradient can reach them or the prior.
-   * A frozen prior needs this once per run; a co-trained one before every step (forward form) or sync.
-   * The caller disposes the returned tensors. `prefix` is the prior's parameter-name prefix, if any.
+   * dense(P) for every parameter of M. Saved weights (a frozen prior, needed once per run) are built in JS;
+   * a prior given as tensors (a co-trained one, before every forward-form step or sync) is rebuilt on the
+   * device by a TargetPlan made on the first call. Either way the targets are constants of any graph, so no
+   * gradient can reach them or the prior. The caller disposes the returned tensors. `prefix` is the prior's
+   * parameter-name prefix, if any.
    */
   targets(prior: PriorValues, prefix = ''): Targets {
-    const read = (name: string): Float32Array => {
+    const value = (name: string): tf.Tensor | Float32Array => {
       const v = prior.get(`${prefix}${name}`);
       if (!v) throw new Error(`the prior has no parameter "${prefix}${name}": its weights do not match its layers`);
+      return v;
+    };
+    if (Array.from(prior.values()).every((v) => v instanceof tf.Tensor)) {
+      this.plan ??= new TargetPlan(this.mirror, (name) => (value(name) as tf.Tensor).size);
+      return this.plan.build((name) => value(name) as tf.Tensor);
+    }
+    const read = (name: string): Float32Array => {
+      const v = value(name);
       return v instanceof Float32Array ? v : (v.dataSync() as Float32Array);
     };
     const out: Targets = new Map();
@@ -107,19 +120,22 @@ export class InterpolatedMLP {
     return this.forward(x, this.params);
   }
 
-  /** The sync form's pull, in place and outside any gradient: W ← (1 − α)·W + α·T. */
+  /**
+   * The sync form's pull, in place and outside any gradient: W ← (1 − α)·W + α·T. With the OpenBLAS addon
+   * in one pass (blasLerp, bit-identical), else as blend's ops.
+   */
   sync(alpha: number, targets: Targets): void {
     checkAlpha(alpha);
-    tf.tidy(() => {
-      for (const name of this.interpolated) {
-        const w = this.params.get(name)!;
-        w.assign(blend(w, target(targets, name), alpha));
-      }
-    });
+    for (const name of this.interpolated) {
+      const w = this.params.get(name)!;
+      const t = target(targets, name);
+      if (!blasLerp(w, t, alpha)) tf.tidy(() => w.assign(blend(w, t, alpha)));
+    }
   }
 
   dispose(): void {
     this.params.forEach((v) => v.dispose());
+    this.plan?.dispose();
   }
 
   /** M's function on a batch x [B, H, W, C] (any shape with a leading batch axis), flattened row-major. */

@@ -20,6 +20,11 @@ export interface LinearSource {
   din: number;
   dout: number;
   bias: boolean;
+  /**
+   * Whether every entry of its dense form is 0 or a copy of one of its parameters' entries (convs, dense
+   * layers, the Mixer's mixings, tiled biases), so that targetPlan.ts can rebuild it by gather + scatter.
+   */
+  scatter: boolean;
   /** Its dense form, from the prior's parameter values by name (nothing for pooling). */
   dense(read: (name: string) => Float32Array): LinearMap;
 }
@@ -83,7 +88,7 @@ export function buildMirror(layers: Layer[], where = 'prior.layers'): Mirror {
         const inShape = layer.inShape as [number, number, number];
         const [ho, wo] = layer.outShape as [number, number, number];
         linear({
-          key: `${i}`, din, dout, bias: spec.bias,
+          key: `${i}`, din, dout, bias: spec.bias, scatter: true,
           dense: (read) => {
             const m = convDense(read(`${i}.w`), inShape, spec.kernel, spec.stride, spec.padding, spec.filters);
             return spec.bias ? { ...m, bias: convBiasDense(read(`${i}.b`), ho, wo) } : m;
@@ -93,18 +98,18 @@ export function buildMirror(layers: Layer[], where = 'prior.layers'): Mirror {
       }
       case 'dense':
         linear({
-          key: `${i}`, din, dout, bias: spec.bias,
+          key: `${i}`, din, dout, bias: spec.bias, scatter: true,
           // Copied: a tensor's dataSync() may be the backend's own buffer, which the target must not share.
           dense: (read) => ({ weight: read(`${i}.w`).slice(), din, dout, ...(spec.bias ? { bias: read(`${i}.b`).slice() } : {}) }),
         });
         break;
       case 'avgpool': {
         const inShape = layer.inShape as [number, number, number];
-        linear({ key: `${i}`, din, dout, bias: false, dense: () => avgPoolDense(inShape, spec.size, spec.stride) });
+        linear({ key: `${i}`, din, dout, bias: false, scatter: false, dense: () => avgPoolDense(inShape, spec.size, spec.stride) });
         break;
       }
       case 'globalavgpool':
-        linear({ key: `${i}`, din, dout, bias: false, dense: () => globalAvgPoolDense(layer.inShape) });
+        linear({ key: `${i}`, din, dout, bias: false, scatter: false, dense: () => globalAvgPoolDense(layer.inShape) });
         break;
       case 'flatten':
         break; // the identity on the (row, column, channel) flat vector
@@ -141,15 +146,15 @@ function mirrorMixer(
   const s = (h / spec.patch) * (w / spec.patch);
   const c = spec.channels;
   linear({
-    key: `${i}.embed`, din: size(inShape), dout: s * c, bias: true,
+    key: `${i}.embed`, din: size(inShape), dout: s * c, bias: true, scatter: true,
     dense: (read) => ({ ...patchEmbedDense(read(`${i}.embed.w`), inShape, spec.patch, c), bias: convBiasDense(read(`${i}.embed.b`), h / spec.patch, w / spec.patch) }),
   });
   const token = (key: string, sIn: number, sOut: number): LinearSource => ({
-    key, din: sIn * c, dout: sOut * c, bias: true,
+    key, din: sIn * c, dout: sOut * c, bias: true, scatter: true,
     dense: (read) => ({ ...tokenMixDense(read(`${key}.w`), sIn, sOut, c), bias: tokenMixBiasDense(read(`${key}.b`), c) }),
   });
   const channel = (key: string, cIn: number, cOut: number): LinearSource => ({
-    key, din: s * cIn, dout: s * cOut, bias: true,
+    key, din: s * cIn, dout: s * cOut, bias: true, scatter: true,
     dense: (read) => ({ ...channelMixDense(read(`${key}.w`), s, cIn, cOut), bias: channelMixBiasDense(read(`${key}.b`), s) }),
   });
   for (let b = 0; b < spec.blocks; b++) {

@@ -4,6 +4,7 @@
 // uninterrupted one exactly. The update rule is PyTorch's (bias-corrected m̂ / (√v̂ + ε)).
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerConfig } from '../experiment/types';
+import { blasAdam } from '../backend/blas';
 
 export interface Optimizer {
   /** Applies one update to `vars` (keyed by our names) from `grads` keyed by tf.Variable.name, as tf.variableGrads returns them. */
@@ -18,7 +19,8 @@ export interface Optimizer {
   dispose(): void;
 }
 
-export function makeOptimizer(cfg: OptimizerConfig): Optimizer {
+/** `inPlace: false` keeps Adam op by op even where the OpenBLAS addon could update in place (blasAdam; for its test). */
+export function makeOptimizer(cfg: OptimizerConfig, { inPlace = true } = {}): Optimizer {
   const moments = new Map<string, tf.Variable>();
   let t = 0;
   const moment = (key: string, like: tf.Tensor) => {
@@ -35,6 +37,7 @@ export function makeOptimizer(cfg: OptimizerConfig): Optimizer {
         const v = moment(`${name}/v`, w);
         const c1 = 1 - Math.pow(cfg.beta1, t);
         const c2 = 1 - Math.pow(cfg.beta2, t);
+        if (inPlace && blasAdam(w, m, v, g, cfg, c1, c2)) return;
         m.assign(tf.add(tf.mul(m, cfg.beta1), tf.mul(g, 1 - cfg.beta1)));
         v.assign(tf.add(tf.mul(v, cfg.beta2), tf.mul(tf.square(g), 1 - cfg.beta2)));
         const denom = tf.add(tf.sqrt(tf.div(v, c2)), cfg.epsilon);
