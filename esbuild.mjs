@@ -44,7 +44,9 @@ function checkNoTensors(result) {
   if (tf.length > 0) throw new Error(`dist/extension.js must not contain TensorFlow.js, but bundles ${tf.slice(0, 3).join(', ')}`);
 }
 
-// The wasm backend loads its binaries from the folder of the bundle (see src/core/backend/wasmPaths.ts).
+// The wasm backend loads its binaries from the folder of the bundle (see src/core/backend/wasmPaths.ts):
+// plain, SIMD and threaded SIMD (IMLP_WASM_THREADS). The threaded build needs no other file: tfjs-backend-wasm
+// 4.22 inlines its pthread worker script, which src/core/backend/wasmThreads.ts writes to a temp file.
 mkdirSync('dist', { recursive: true });
 const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
 for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join('dist', f));

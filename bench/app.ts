@@ -41,7 +41,10 @@ export async function runCli(args: string[]): Promise<CliRun> {
   const command = `imlp ${args.join(' ')} --results <temp dir>`;
   try {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [CLI, ...args, '--results', results], { cwd: PROJECT, stdio: ['ignore', 'ignore', 'pipe'] });
+    // With the environment a user has: not the OpenBLAS thread count step-time.ts set for itself.
+    const env = { ...process.env };
+    if (env.IMLP_BENCH_SET_BLAS_THREADS) delete env.OPENBLAS_NUM_THREADS;
+    const child = spawn(process.execPath, [CLI, ...args, '--results', results], { cwd: PROJECT, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     let peakKiB = 0;

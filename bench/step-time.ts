@@ -4,13 +4,14 @@
 // the extension host's event-loop delay. Writes docs/perf/bench.json, from which `npm run bench:readme`
 // builds the README's table. Usage and how to read it: bench/README.md.
 //   npm run bench -- [--quick] [--rounds N] [--only a,b,c,d,m] [--no-torch] [--cpu-all]
-//                    [--backends wasm+blas,wasm] [--peak G] [--no-app] [--host | --no-host] [--out FILE]
+//                    [--backends wasm+blas,wasm] [--wasm-threads N] [--peak G] [--no-app] [--host | --no-host] [--out FILE]
 import * as tf from '@tensorflow/tfjs';
 import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BackendInfo, initBackend } from '../src/core/backend';
+import { MAX_WASM_THREADS, wasmThreadsSetting } from '../src/core/backend/wasmThreads';
 import { recommendedCoreType } from '../src/core/backend/openblasEnv';
 import { loadTfjsNode } from '../src/core/backend/tfjsNode';
 import { resolveExperiment } from '../src/core/experiment/resolve';
@@ -32,24 +33,30 @@ const DEFAULT_OUT = join(PROJECT, 'docs/perf/bench.json');
 /** A TF.js backend to time. */
 interface BackendEntry {
   name: string;
-  start: () => Promise<BackendInfo>;
+  start: (opts: Options) => Promise<BackendInfo>;
   /** Why it cannot start here, when that is known without trying. */
   missing?: () => string | undefined;
   /** The issue target it answers for (report.ts evaluateTargets). */
   target?: TargetClass;
   /** About 35× slower than wasm (notes §5): few steps, and (b), (c), (d) only with --cpu-all. */
   slow?: boolean;
+  /** The opt-in multithreaded wasm build: timed only with --wasm-threads N, and answers for no target. */
+  threaded?: boolean;
 }
 
 /**
  * One line per backend; a new backend or accelerator is one more line. 'wasm' is the plain wasm backend
- * (the OpenBLAS accelerator switched off), 'wasm+blas' the same with its matmuls on the native OpenBLAS
- * addon (`npm run build:native`; skipped, saying why, when it is not built).
+ * (single-threaded, the OpenBLAS accelerator switched off), 'wasm+blas' the same with its matmuls on the
+ * native OpenBLAS addon (`npm run build:native`; skipped, saying why, when it is not built). The '-mt'
+ * lines are the same with the opt-in multithreaded wasm build (IMLP_WASM_THREADS), next to their
+ * single-threaded twins so that the ABBA order times each pair back to back.
  */
 const BACKENDS: readonly BackendEntry[] = [
   { name: 'tensorflow', start: () => initBackend('tensorflow'), missing: tfjsNodeMissing, target: 'native' },
-  { name: 'wasm+blas', start: () => initBackend('wasm', undefined, { blas: 'on' }), target: 'native' },
-  { name: 'wasm', start: () => initBackend('wasm', undefined, { blas: 'off' }), target: 'wasm' },
+  { name: 'wasm+blas', start: () => initBackend('wasm', undefined, { blas: 'on', wasmThreads: 1 }), target: 'native' },
+  { name: 'wasm+blas-mt', start: (o) => initBackend('wasm', undefined, { blas: 'on', wasmThreads: o.wasmThreads }), threaded: true },
+  { name: 'wasm-mt', start: (o) => initBackend('wasm', undefined, { blas: 'off', wasmThreads: o.wasmThreads }), threaded: true },
+  { name: 'wasm', start: () => initBackend('wasm', undefined, { blas: 'off', wasmThreads: 1 }), target: 'wasm' },
   { name: 'cpu', start: () => initBackend('cpu'), slow: true },
 ];
 const SLOW_SKIPS: readonly WorkloadId[] = ['b', 'c', 'd'];
@@ -82,6 +89,8 @@ interface Options {
   torch: boolean;
   cpuAll: boolean;
   backends: string[];
+  /** Threads of the '-mt' backends (--wasm-threads, else IMLP_WASM_THREADS when ≥ 2); undefined: none timed. */
+  wasmThreads?: number;
   peak?: number;
   app: boolean;
   /** Run bench/event-loop.ts now (else its last result is read). */
@@ -89,7 +98,7 @@ interface Options {
   out: string;
 }
 
-const USAGE = `npm run bench -- [--quick] [--rounds N] [--only a,b,c,d,m] [--no-torch] [--cpu-all] [--backends ${BACKENDS.map((b) => b.name).join(',')}] [--peak GFLOPS] [--no-app] [--host | --no-host] [--out FILE]\nSee bench/README.md.`;
+const USAGE = `npm run bench -- [--quick] [--rounds N] [--only a,b,c,d,m] [--no-torch] [--cpu-all] [--backends ${BACKENDS.map((b) => b.name).join(',')}] [--wasm-threads N] [--peak GFLOPS] [--no-app] [--host | --no-host] [--out FILE]\nSee bench/README.md.`;
 
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
@@ -100,7 +109,8 @@ function parseOptions(argv: string[]): Options {
       only: { type: 'string', default: WORKLOAD_IDS.join(',') },
       'no-torch': { type: 'boolean', default: false },
       'cpu-all': { type: 'boolean', default: false },
-      backends: { type: 'string', default: BACKENDS.map((b) => b.name).join(',') },
+      backends: { type: 'string' },
+      'wasm-threads': { type: 'string' },
       peak: { type: 'string' },
       'no-app': { type: 'boolean', default: false },
       host: { type: 'boolean' },
@@ -118,6 +128,12 @@ function parseOptions(argv: string[]): Options {
   const peak = values.peak === undefined ? undefined : Number(values.peak);
   if (peak !== undefined && !(peak > 0)) throw new Error(`--peak must be a positive GFLOP/s figure, got "${values.peak}"`);
   if (values.host && values['no-host']) throw new Error('--host and --no-host exclude each other');
+  const wasmThreads = wasmThreadsOption(values['wasm-threads']);
+  const backends = values.backends === undefined
+    ? BACKENDS.filter((b) => !b.threaded || wasmThreads !== undefined).map((b) => b.name)
+    : listOption('--backends', values.backends, BACKENDS.map((b) => b.name));
+  const needThreads = backends.filter((name) => BACKENDS.find((b) => b.name === name)?.threaded);
+  if (needThreads.length && wasmThreads === undefined) throw new Error(`--backends ${needThreads.join(',')} needs --wasm-threads N (2–${MAX_WASM_THREADS}) or IMLP_WASM_THREADS`);
   // A smoke run must not overwrite the committed full run.
   const stamp = new Date().toISOString().slice(0, 19).replace(/:/g, '-');
   const out = values.out ?? (values.quick ? join(__dirname, 'results', `bench-${stamp}Z.json`) : DEFAULT_OUT);
@@ -127,12 +143,24 @@ function parseOptions(argv: string[]): Options {
     only: listOption('--only', values.only!, WORKLOAD_IDS),
     torch: !values['no-torch'],
     cpuAll: values['cpu-all']!,
-    backends: listOption('--backends', values.backends!, BACKENDS.map((b) => b.name)),
+    backends,
+    wasmThreads,
     peak,
     app: !values['no-app'],
     host: values.host ?? (!values['no-host'] && !values.quick && hostBenchAvailable()),
     out,
   };
+}
+
+/** --wasm-threads N (2–8), else IMLP_WASM_THREADS when it asks for threads, else undefined (no '-mt' backends). */
+function wasmThreadsOption(value: string | undefined): number | undefined {
+  if (value === undefined) {
+    const fromEnv = wasmThreadsSetting();
+    return fromEnv > 1 ? fromEnv : undefined;
+  }
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 2 || n > MAX_WASM_THREADS) throw new Error(`--wasm-threads takes a thread count from 2 to ${MAX_WASM_THREADS}, got "${value}"`);
+  return n;
 }
 
 function listOption<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
@@ -154,16 +182,16 @@ function runnerLabel(name: string, plan: Plan, quick: boolean): string {
 }
 
 /** Starts each requested backend once to see which this machine has; prints one line per backend. */
-async function availableBackends(wanted: string[]): Promise<Map<BackendEntry, BackendInfo>> {
+async function availableBackends(opts: Options): Promise<Map<BackendEntry, BackendInfo>> {
   const ok = new Map<BackendEntry, BackendInfo>();
-  for (const entry of BACKENDS.filter((b) => wanted.includes(b.name))) {
+  for (const entry of BACKENDS.filter((b) => opts.backends.includes(b.name))) {
     const missing = entry.missing?.();
     if (missing) {
       console.log(`backend ${entry.name}: skipped: ${missing}`);
       continue;
     }
     try {
-      const info = await entry.start();
+      const info = await entry.start(opts);
       ok.set(entry, info);
       console.log(`backend ${entry.name}: ${info.reason}; patched kernels: ${info.patches.join(', ') || 'none'}`);
     } catch (err) {
@@ -219,7 +247,7 @@ class Recorder {
 const MATMUL_TITLE = 'matmul 1024³ (ms per matmul)';
 
 async function runTfjsBackend(round: number, entry: BackendEntry, opts: Options, configs: Configs, infos: WorkloadInfo[], rec: Recorder): Promise<void> {
-  const info = await entry.start();
+  const info = await entry.start(opts);
   const plan = planFor(entry.slow ?? false, opts.quick);
   const label = runnerLabel(entry.name, plan, opts.quick);
   const mm = timeMatmul(plan.matmulReps, SEED);
@@ -305,6 +333,12 @@ async function main(): Promise<void> {
   if (loadBefore[0]! > 1) console.log(`note: the machine is busy (1-min load ${loadBefore[0]} on ${machine.cores} cores): expect noisy, slower numbers (notes §1: ±25% even when quiet)`);
   console.log(`peak for "% peak": ${peak.gflops} GFLOP/s = ${peak.source}`);
   const coreType = sameCoreType();
+  // The same thread count on both sides: the peer runs on every core, and so does the OpenBLAS addon here
+  // (training itself uses one BLAS thread, openblasEnv.ts: its results must not depend on where it runs).
+  if (process.env.OPENBLAS_NUM_THREADS === undefined) {
+    process.env.OPENBLAS_NUM_THREADS = String(machine.cores);
+    process.env.IMLP_BENCH_SET_BLAS_THREADS = '1'; // bench/app.ts removes it again for the CLI it times
+  }
 
   const configs: Configs = {
     cnn: resolveExperiment({ name: 'step-time bench', model: { kind: 'cnn', preset: 'cnn-small' } }, join(__dirname, 'step-time.ts')),
@@ -316,7 +350,7 @@ async function main(): Promise<void> {
   console.log(`workloads (batch 128, Adam lr ${opt.lr}, float32), GFLOP per step (3 × forward; exact in brackets):`);
   for (const w of infos) console.log(`  ${w.title}: ${(w.trainFlops / 1e9).toFixed(3)} (${(w.exactTrainFlops / 1e9).toFixed(3)})`);
 
-  const available = await availableBackends(opts.backends);
+  const available = await availableBackends(opts);
   if (!available.size) throw new Error('no TF.js backend could be started');
   const threads = machine.cores;
   let peerSettings: PeerSettings | undefined;
@@ -398,7 +432,7 @@ async function main(): Promise<void> {
     optimizer: opt,
     workloads: infos,
     openblasCoreType: coreType,
-    backends: Object.fromEntries([...available].map(([b, info]) => [b.name, { reason: info.reason, patches: info.patches, accelerator: info.accelerator, target: b.target ?? null, slow: b.slow ?? false }])),
+    backends: Object.fromEntries([...available].map(([b, info]) => [b.name, { reason: info.reason, patches: info.patches, accelerator: info.accelerator, target: b.target ?? null, slow: b.slow ?? false, ...(b.threaded ? { detail: info.detail } : {}) }])),
     peer: peer ? { torch: peer.torch, debianPackage: peer.debianPackage, threads: peer.threads, blas: peer.blas, env: peer.env, python: SYSTEM_PYTHON, errors: peerErrors } : { skipped: peerSkipped ?? 'failed', errors: peerErrors },
     tensorLeaks: rec.leaks,
     summary: rows,

@@ -58,7 +58,7 @@ if (layers.includes('e2e')) {
 }
 if (layers.includes('vsix')) {
   console.log('\n── VS Code layer: the packaged .vsix in a clean code-server (test/e2e/vsix.e2e.ts) ──');
-  results.push(['.vsix installed into a clean code-server, Fashion-MNIST run', sh('vsix e2e', process.execPath, [...tsx, 'test/e2e/vsix.e2e.ts'])]);
+  results.push(['.vsix installed into a clean code-server, Fashion-MNIST run, the walkthrough to a finished sweep', sh('vsix e2e', process.execPath, [...tsx, 'test/e2e/vsix.e2e.ts'])]);
 }
 
 console.log('\n── VS Code layers: summary ──');

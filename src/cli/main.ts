@@ -1,9 +1,16 @@
 // The `imlp` command: a thin shell around the engine in src/core.
-import { Argument, Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import pkg from '../../package.json';
 import { diagnose } from '../core/backend/doctor';
+import { MAX_WASM_THREADS } from '../core/backend/wasmThreads';
+import { emitJob } from '../core/cluster/emit';
+import { type ClusterKind, ClusterJobError, DEFAULTS, checkTime, clusterJob, defaultJobFile } from '../core/cluster/job';
+import { coverageLine, sweepCoverage } from '../core/sweep/coverage';
+import { mergeResults } from '../core/sweep/merge';
+import { type Shard, ShardError, formatShard, parseShard } from '../core/sweep/shard';
 import { datasetStatus, downloadDataset, loadDataset } from '../core/data';
 import type { DatasetName } from '../core/experiment/types';
 import { localExecutor, workerExecutor } from '../core/executor';
@@ -12,7 +19,8 @@ import { MirrorError } from '../core/method/mirror';
 import { LayerError } from '../core/models/layers';
 import { reportCsv, reportSvg, reportText, summarizeSweeps } from '../core/report';
 import { writeFileAtomic } from '../core/results/atomic';
-import { sweepIds, sweepMembers } from '../core/sweep/plan';
+import { chooseParallelism } from '../core/sweep/parallelism';
+import { planSweep, sweepIds, sweepMembers } from '../core/sweep/plan';
 import { type ExecuteJob, runSweep } from '../core/sweep/runSweep';
 import type { TrainEvent } from '../core/train/events';
 import type { RunJob } from '../shared/protocol';
@@ -56,7 +64,41 @@ function cancelOnSigint(quiet: boolean): AbortController {
   return controller;
 }
 
-interface RunFlags { seed?: number[]; backend?: BackendChoice; dataDir?: string; results: string; resume?: string; json?: boolean; parallel?: number }
+interface RunFlags {
+  seed?: number[]; backend?: BackendChoice; dataDir?: string; results: string; resume?: string; json?: boolean;
+  /** Runs at a time ('auto': sweepParallelism decides); a number once decided. */
+  parallel?: number | 'auto';
+  /** Threads per run (the multithreaded wasm build when more than 1). */
+  threads?: number;
+}
+
+/** `imlp sweep` also runs one shard of a sweep, or writes the cluster job that runs them all. */
+interface SweepFlags extends RunFlags {
+  shard?: Shard;
+  emit?: ClusterKind;
+  shards?: number; out?: string; force?: boolean; cpus?: number; mem?: string;
+  time?: string; partition?: string; account?: string; logDir?: string; imlp?: string;
+  image?: string; pvc?: string; namespace?: string;
+}
+
+function parallelArg(value: string): number | 'auto' {
+  return value === 'auto' ? 'auto' : positive(value);
+}
+
+function threadsArg(value: string): number {
+  const n = positive(value);
+  if (n > MAX_WASM_THREADS) throw new InvalidArgumentError(`expected 1 to ${MAX_WASM_THREADS} (the multithreaded wasm build caps its pool at ${MAX_WASM_THREADS})`);
+  return n;
+}
+
+function shardArg(value: string): Shard {
+  try {
+    return parseShard(value);
+  } catch (err) {
+    if (err instanceof ShardError) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
+}
 
 /** Applies command-line overrides to a config. */
 function withFlags(config: ExperimentConfig, flags: RunFlags): ExperimentConfig {
@@ -80,16 +122,34 @@ async function preflight(config: ExperimentConfig, flags: RunFlags): Promise<voi
   }), memoryBudget(config.backend === 'cpu' ? 'cpu' : 'wasm'));
 }
 
-function executorFor(flags: RunFlags): ExecuteJob {
-  const parallel = flags.parallel ?? 1;
-  if (parallel <= 1) return localExecutor(flags.json ? undefined : log, flags.json ? undefined : downloadProgress(log).onProgress);
-  return workerExecutor(join(__dirname, 'worker.js'), log);
+/**
+ * Decides runs at a time and threads per run for `runs` runs (chooseParallelism) and says so once, unless
+ * the output is JSON; the flags then hold the numbers.
+ */
+function decideParallelism(flags: RunFlags, runs: number, byDefault: number | 'auto'): void {
+  const p = chooseParallelism({ parallel: flags.parallel ?? byDefault, threads: flags.threads }, runs, availableParallelism());
+  if (!flags.json && (p.parallel > 1 || p.threadsPerRun > 1 || p.oversubscribed)) log(p.line);
+  flags.parallel = p.parallel;
+  flags.threads = p.threadsPerRun;
 }
+
+function executorFor(flags: RunFlags): ExecuteJob {
+  // Threads per run reach the backend through the environment it reads (wasmThreads.ts).
+  const threads = flags.threads ?? 1;
+  const env = threads > 1 ? { ...process.env, IMLP_WASM_THREADS: String(threads) } : undefined;
+  if (parallelOf(flags) <= 1) {
+    if (env) process.env.IMLP_WASM_THREADS = env.IMLP_WASM_THREADS;
+    return localExecutor(flags.json ? undefined : log, flags.json ? undefined : downloadProgress(log).onProgress);
+  }
+  return workerExecutor(join(__dirname, 'worker.js'), log, env ? { env } : {});
+}
+
+const parallelOf = (flags: RunFlags) => (typeof flags.parallel === 'number' ? flags.parallel : 1);
 
 /** Runs jobs with progress output and Ctrl-C handling; returns the exit code. */
 async function withProgress(epochs: number, flags: RunFlags, body: (execute: ExecuteJob, signal: AbortSignal, onEvent: (e: TrainEvent, runId: string) => void) => Promise<RunRecord[]>): Promise<number> {
   const controller = cancelOnSigint(Boolean(flags.json));
-  const single = (flags.parallel ?? 1) <= 1;
+  const single = parallelOf(flags) <= 1;
   const reporter: Reporter = flags.json ? jsonReporter() : process.stderr.isTTY && single ? ttyReporter(log, epochs) : plainReporter(log);
   let records: RunRecord[];
   try {
@@ -130,21 +190,30 @@ async function runCommand(file: string | undefined, flags: RunFlags): Promise<nu
   return sweepCommand(file, flags, true);
 }
 
-async function sweepCommand(file: string, flags: RunFlags, fresh: boolean): Promise<number> {
+async function sweepCommand(file: string, flags: SweepFlags, fresh: boolean): Promise<number> {
+  if (flags.emit) return emitCommand(file, flags);
+  checkEmitOnly(flags);
   const config = withFlags(await loadExperiment(file), flags);
   await preflight(config, flags);
   const store = new ResultsStore(resolve(flags.results));
-  if (!flags.json && (flags.parallel ?? 1) > 1) log(`running ${flags.parallel} runs at a time, one worker thread each (${availableParallelism()} cores)`);
+  const planned = planSweep(config).runs.length;
+  // `imlp sweep` uses the machine (one run per core); `imlp run` trains its seeds one at a time unless asked.
+  decideParallelism(flags, flags.shard ? Math.ceil(planned / flags.shard.count) : planned, fresh ? 1 : 'auto');
   let sweepId = '';
   const code = await withProgress(config.training.epochs, flags, async (execute, signal, onEvent) => {
     const outcome = await runSweep({
-      config, experimentFile: resolve(file), store, execute, parallel: flags.parallel, fresh, signal, onEvent,
+      config, experimentFile: resolve(file), store, execute, parallel: parallelOf(flags), fresh, signal, onEvent, shard: flags.shard,
       log: flags.json ? undefined : log,
     });
     sweepId = outcome.sweepId;
+    if (flags.shard && !flags.json) log(`shard ${formatShard(flags.shard)} of sweep ${sweepId}: ${outcome.records.length} run${outcome.records.length === 1 ? '' : 's'} (${outcome.skipped} finished earlier)`);
     return outcome.records;
   });
-  if (!flags.json && config.model.kind === 'imlp') {
+  if (flags.shard && !flags.json) {
+    // One shard's share is not the sweep: say how far the whole sweep is, the report shows it once all shards are done.
+    const records = store.listRuns().flatMap((s) => (s.damaged ? [] : [s.record]));
+    process.stdout.write(coverageLine(sweepCoverage(records, sweepId, flags.shard.count)) + '\n');
+  } else if (!flags.json && config.model.kind === 'imlp') {
     const report = summarizeSweeps(sweepMembers(store.listRuns().flatMap((s) => (s.damaged ? [] : [s.record])), sweepId));
     process.stdout.write('\n' + reportText(report) + '\n');
     log(`sweep ${sweepId}: imlp report ${sweepId} --svg plot.svg writes the accuracy-vs-α plot`);
@@ -152,20 +221,26 @@ async function sweepCommand(file: string, flags: RunFlags, fresh: boolean): Prom
   return code;
 }
 
-interface ReportFlags { results: string; json?: boolean; svg?: string; csv?: string; title?: string }
+interface ReportFlags { results?: string[]; json?: boolean; svg?: string; csv?: string; title?: string; shards?: number }
 
 function reportCommand(sweeps: string[], flags: ReportFlags): number {
-  const all = new ResultsStore(resolve(flags.results)).listRuns();
+  // Several --results folders are read as one (e.g. the shards of a sweep written on different clusters).
+  const merged = mergeResults(flags.results ?? ['.imlp']);
+  const where = merged.folders.map((f) => f.root).join(', ');
+  const all = merged.runs;
   const records = all.flatMap((s) => (s.damaged ? [] : [s.record]));
   const known = sweepIds(records);
-  for (const id of sweeps) if (!known.includes(id)) throw new InvalidArgumentError(`no sweep "${id}" in ${resolve(flags.results)}; known sweeps: ${known.join(', ') || 'none'}`);
+  for (const id of sweeps) if (!known.includes(id)) throw new InvalidArgumentError(`no sweep "${id}" in ${where}; known sweeps: ${known.join(', ') || 'none'}`);
   const chosen = sweeps.length > 0 ? sweeps : known;
   const damaged = all.filter((s) => s.damaged);
   if (chosen.length === 0) {
-    log(`no sweeps in ${resolve(flags.results)}; run one with: imlp sweep examples/cnn-prior.imlp.json`);
+    log(`no sweeps in ${where}; run one with: imlp sweep examples/cnn-prior.imlp.json`);
     return EXIT.ok;
   }
+  if (merged.folders.length > 1 && !flags.json) log(`merging ${merged.folders.length} results folders: ${merged.folders.map((f) => `${f.root} (${f.runs} run${f.runs === 1 ? '' : 's'})`).join(', ')}`);
+  if (merged.duplicates.length > 0) log(`${merged.duplicates.length} run(s) found in more than one folder, counted once: ${merged.duplicates.join(', ')}`);
   const reports = summarizeSweeps(chosen.flatMap((id) => sweepMembers(records, id)));
+  const coverage = new Map(chosen.map((id) => [id, sweepCoverage(records, id, flags.shards)]));
   if (damaged.length > 0) log(`${damaged.length} damaged run folder(s) not included: ${damaged.map((d) => d.id).join(', ')} (imlp list shows why)`);
   if (flags.svg) {
     writeFileAtomic(resolve(flags.svg), reportSvg(reports, flags.title ? { title: flags.title } : {}));
@@ -175,8 +250,65 @@ function reportCommand(sweeps: string[], flags: ReportFlags): number {
     writeFileAtomic(resolve(flags.csv), reportCsv(reports));
     log(`wrote ${resolve(flags.csv)}`);
   }
-  process.stdout.write(flags.json ? JSON.stringify(reports, null, 2) + '\n' : reportText(reports) + '\n');
+  if (flags.json) {
+    const withPlan = reports.map((r) => (r.sweepId !== null && coverage.has(r.sweepId) ? { ...r, plan: coverage.get(r.sweepId) } : r));
+    process.stdout.write(JSON.stringify(withPlan, null, 2) + '\n');
+  } else {
+    process.stdout.write(reportText(reports) + '\n' + [...coverage.values()].map(coverageLine).join('\n') + '\n');
+  }
   return EXIT.ok;
+}
+
+const SLURM_ONLY = ['time', 'partition', 'account', 'logDir', 'imlp'] as const;
+const K8S_ONLY = ['image', 'pvc', 'namespace'] as const;
+const EMIT_ONLY = ['shards', 'out', 'force', 'cpus', 'mem', ...SLURM_ONLY, ...K8S_ONLY] as const;
+const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** The job-file options mean nothing without --emit: say so rather than ignore them. */
+function checkEmitOnly(flags: SweepFlags): void {
+  const given = EMIT_ONLY.filter((k) => flags[k] !== undefined);
+  if (given.length) throw new InvalidArgumentError(`${given.map(flagName).join(', ')} ${given.length === 1 ? 'applies' : 'apply'} to --emit slurm or --emit k8s (writing a cluster job); to run one shard here, use --shard I/N`);
+}
+
+/** Writes the Slurm script or Kubernetes manifest that runs the sweep's shards; submits nothing. */
+async function emitCommand(file: string, flags: SweepFlags): Promise<number> {
+  const kind = flags.emit!;
+  if (flags.shard) throw new InvalidArgumentError(`--shard runs one shard here; --emit ${kind} writes a job for all of them (--shards N): drop --shard`);
+  const wrong = (kind === 'slurm' ? K8S_ONLY : SLURM_ONLY).filter((k) => flags[k] !== undefined);
+  if (wrong.length) throw new InvalidArgumentError(`${wrong.map(flagName).join(', ')} ${wrong.length === 1 ? 'applies' : 'apply'} to --emit ${kind === 'slurm' ? 'k8s' : 'slurm'}, not --emit ${kind}`);
+  if (kind === 'k8s' && flags.dataDir) throw new InvalidArgumentError(`--data-dir is a folder on this machine; the Kubernetes pods download datasets to the results volume (IMLP_DATA_DIR): drop --data-dir`);
+  if (flags.json) throw new InvalidArgumentError('--json does not apply to --emit: the job file is the output');
+  const experimentFile = resolve(file);
+  const config = withFlags(await loadExperiment(file), flags);
+  // The flags every shard repeats, so each computes the same plan (and sweep id) as this one.
+  const sweepFlags = [
+    ...(flags.seed ?? []).flatMap((s) => ['--seed', String(s)]),
+    ...(flags.backend ? ['--backend', flags.backend] : []),
+    ...(flags.dataDir ? ['--data-dir', resolve(flags.dataDir)] : []),
+    ...(flags.parallel ? ['--parallel', String(flags.parallel)] : []),
+    ...(flags.threads ? ['--threads', String(flags.threads)] : []),
+  ];
+  try {
+    const job = clusterJob({ config, experimentFile, experimentText: readFileSync(experimentFile, 'utf8'), shards: flags.shards, sweepFlags, cpus: flags.cpus, mem: flags.mem });
+    const results = resolve(flags.results);
+    const out = resolve(flags.out ?? defaultJobFile(experimentFile, kind));
+    const emitted = emitJob(job, kind === 'slurm'
+      ? {
+        kind, options: {
+          results, workdir: process.cwd(), logDir: resolve(flags.logDir ?? join(results, 'slurm-logs')), time: checkTime(flags.time ?? DEFAULTS.time),
+          imlp: flags.imlp ? flags.imlp.split(/\s+/).filter(Boolean) : [process.execPath, resolve(process.argv[1] ?? join(__dirname, 'cli.js'))],
+          partition: flags.partition, account: flags.account,
+        },
+      }
+      : { kind, options: { image: flags.image ?? `imlp-lab:${pkg.version}`, pvc: flags.pvc ?? DEFAULTS.pvc, namespace: flags.namespace } }, out, flags.force);
+    log(`${emitted.changed ? 'wrote' : 'unchanged:'} ${emitted.file}: ${job.plannedRuns} planned runs of sweep ${job.sweepId} in ${job.shards} shard${job.shards === 1 ? '' : 's'}${config.prior?.source === 'frozen' && !config.prior.run ? ' (the frozen prior is trained once, by the first shard that needs it)' : ''}`);
+    log(`review it, then submit it yourself: ${emitted.submit}`);
+    process.stdout.write(emitted.file + '\n');
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof ClusterJobError) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
 }
 
 async function validateCommand(files: string[], flags: { json?: boolean }): Promise<number> {
@@ -285,7 +417,9 @@ export function program(): Command {
   const cmd = new Command('imlp')
     .description('I-MLP Lab: Interpolated-MLP inductive-bias experiments (train, sweep α, report)')
     .version(pkg.version)
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Usage errors (a bad flag value) exit 2 like every other bad input, not commander's 1; see main().
+    .exitOverride();
   const results = () => new Option('--results <dir>', 'results folder').default('.imlp');
   const json = () => new Option('--json', 'machine-readable output on stdout');
 
@@ -294,7 +428,8 @@ export function program(): Command {
     .option('--seed <n...>', 'seeds to run instead of the file\'s', (v: string, prev: number[] | undefined) => [...(prev ?? []), int(v)])
     .addOption(new Option('--backend <name>', 'compute backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
     .option('--data-dir <dir>', 'folder holding the dataset files')
-    .addOption(new Option('--parallel <n>', `runs at a time, each in its own worker thread (this machine has ${availableParallelism()} cores)`).argParser(positive))
+    .addOption(new Option('--parallel <n>', `runs at a time, each in its own worker thread: a number, or auto (cores ÷ threads per run; this machine has ${availableParallelism()} cores)`).argParser(parallelArg))
+    .addOption(new Option('--threads <n>', `threads per run, 1–${MAX_WASM_THREADS} (more than 1: the multithreaded wasm build, see IMLP_WASM_THREADS)`).argParser(threadsArg))
     .addOption(results())
     .addOption(json());
 
@@ -306,10 +441,25 @@ export function program(): Command {
     .action(async (file: string | undefined, flags: RunFlags) => { process.exitCode = await runCommand(file, flags); });
 
   const sweepCmd = cmd.command('sweep')
-    .description('run an experiment\'s α × seed grid with its reference runs; re-running skips finished runs and resumes interrupted ones')
-    .argument('<file>', 'experiment file (*.imlp.json)');
+    .description('run an experiment\'s α × seed grid with its reference runs; re-running skips finished runs and resumes interrupted ones. --shard runs one share of it; --emit writes a Slurm or Kubernetes job that runs every share (never submitted)')
+    .argument('<file>', 'experiment file (*.imlp.json)')
+    .addOption(new Option('--shard <i/n>', 'run only shard I of N (counted from 0) of the planned runs; shards sharing --results train the frozen prior once').argParser(shardArg))
+    .addOption(new Option('--emit <kind>', 'write a cluster job file for review instead of training (nothing is submitted)').choices(['slurm', 'k8s']))
+    .addOption(new Option('--shards <n>', 'with --emit: number of shards, one array task or pod each (default: one per planned run)').argParser(positive))
+    .option('--out <file>', 'with --emit: the job file (default: beside the experiment, NAME.slurm.sh or NAME.k8s.yaml)')
+    .option('--force', 'with --emit: replace an existing job file with other content')
+    .addOption(new Option('--cpus <n>', `with --emit: CPUs per shard (default ${DEFAULTS.cpus})`).argParser(positive))
+    .option('--mem <size>', `with --emit: memory per shard, e.g. 8G or 16000M (default ${DEFAULTS.mem})`)
+    .option('--time <limit>', `with --emit slurm: time limit per task (default ${DEFAULTS.time})`)
+    .option('--partition <name>', 'with --emit slurm: the partition')
+    .option('--account <name>', 'with --emit slurm: the account to charge')
+    .option('--log-dir <dir>', 'with --emit slurm: folder of the task logs (default RESULTS/slurm-logs)')
+    .option('--imlp <command>', 'with --emit slurm: how compute nodes run imlp (default: this node and this CLI\'s path)')
+    .option('--image <ref>', `with --emit k8s: the container image built from the Dockerfile (default imlp-lab:${pkg.version})`)
+    .option('--pvc <name>', `with --emit k8s: PersistentVolumeClaim for results and datasets (default ${DEFAULTS.pvc})`)
+    .option('--namespace <ns>', 'with --emit k8s: the namespace');
   trainingOptions(sweepCmd)
-    .action(async (file: string, flags: RunFlags) => { process.exitCode = await sweepCommand(file, flags, false); });
+    .action(async (file: string, flags: SweepFlags) => { process.exitCode = await sweepCommand(file, flags, false); });
 
   cmd.command('report')
     .description('summarise sweeps: accuracy per α with 95% CI, the two-sided log fit, references; SVG and CSV export')
@@ -317,7 +467,8 @@ export function program(): Command {
     .option('--svg <file>', 'write the accuracy-vs-α plot as SVG')
     .option('--csv <file>', 'write one row per run as CSV')
     .option('--title <text>', 'title of the plot')
-    .addOption(results())
+    .option('--results <dir>', 'results folder (default .imlp); repeat to merge several, e.g. the shards\' folders', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .addOption(new Option('--shards <n>', 'the shard count the sweep ran with: each missing run then names its shard').argParser(positive))
     .addOption(json())
     .action((sweeps: string[], flags: ReportFlags) => { process.exitCode = reportCommand(sweeps, flags); });
 
@@ -359,7 +510,11 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program().parseAsync(argv);
   } catch (err) {
-    if (err instanceof ExperimentError) {
+    // InvalidArgumentError (a CommanderError) thrown by a command is printed below; commander prints its own.
+    if (err instanceof CommanderError && !(err instanceof InvalidArgumentError)) {
+      // Commander has printed the message (and help); --help and --version end with 0.
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    } else if (err instanceof ExperimentError) {
       log(formatProblems(err));
       process.exitCode = EXIT.usage;
     } else if (err instanceof MemoryBudgetError || err instanceof LayerError || err instanceof MirrorError) {

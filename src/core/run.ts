@@ -51,6 +51,16 @@ export function modelFlops(config: ExperimentConfig, set: ImageSet): number {
   return forwardFlops(resolveLayers(modelLayers(config.model), input, set.numClasses, 'model.layers'));
 }
 
+/** Whether a process with this id exists (EPERM: it does, under another user). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** `onCreated` hears the run id as soon as run.json exists, so a host can mark the run failed if this process dies. */
 export async function executeJob(
   job: RunJob, ctx: RunContext, signal?: AbortSignal, onEvent?: (e: TrainEvent, runId: string) => void, onCreated?: (runId: string) => void,
@@ -62,6 +72,13 @@ export async function executeJob(
   let handle: RunHandle;
   if (job.resumeId) {
     handle = store.openRun(job.resumeId);
+    const owner = handle.record;
+    // Two processes training one run would interleave its metrics and race for its checkpoint. (This
+    // process's own runs, e.g. the extension host's workers, are checked by their host.)
+    if (owner.status === 'running' && owner.pid !== undefined && owner.pid !== process.pid && processAlive(owner.pid)) {
+      throw new Error(`run ${handle.id} is being trained by process ${owner.pid}; wait for it to finish or stop it, then resume again `
+        + `(if process ${owner.pid} is neither imlp nor VS Code, its id was reused after a crash: delete "pid" from ${handle.dir}/run.json)`);
+    }
     handle.update({ status: 'running', error: undefined, backend: backendRecord, pid: process.pid });
   } else {
     handle = store.createRun({
@@ -94,10 +111,26 @@ export async function executeJob(
     });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    emit({ type: 'error', message });
-    handle.update({ status: 'failed', error: message, timings: { ...handle.record.timings, seconds: (Date.now() - started) / 1000 } });
-  } finally {
-    handle.close();
+    // Recording the failure writes files too, which fail again on a full disk: each write is tried on
+    // its own, and the first cause stays in the error the user sees.
+    const unrecorded: string[] = [];
+    try {
+      emit({ type: 'error', message });
+    } catch (e) {
+      unrecorded.push((e as Error).message);
+      onEvent?.({ type: 'error', message }, handle.id);
+    }
+    try {
+      handle.update({ status: 'failed', error: message, timings: { ...handle.record.timings, seconds: (Date.now() - started) / 1000 } });
+    } catch (e) {
+      unrecorded.push((e as Error).message);
+    }
+    try { handle.close(); } catch (e) { unrecorded.push((e as Error).message); }
+    if (unrecorded.length > 0) {
+      throw new Error(`run ${handle.id} failed: ${message}. It could not be marked failed either (${unrecorded[0]}), so it shows as interrupted; resume it once the cause is fixed.`, { cause: err });
+    }
+    return handle.record;
   }
+  handle.close();
   return handle.record;
 }

@@ -1,6 +1,6 @@
 // One worker thread per run: a crash or an out-of-memory in one run cannot take the caller down (the
 // CLI with --parallel, the VS Code extension host). Imports nothing that loads TensorFlow.js.
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { prepareOpenBlasEnv } from './backend/openblasEnv';
 import { ResultsStore } from './results/store';
 import type { RunRecord } from './results/types';
@@ -13,6 +13,11 @@ export interface WorkerExecutorOptions {
    * this way (IMLP_MEMORY_BUDGET, IMLP_DATA_DIR) without changing the shared extension host's env.
    */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Heap limits of each worker. Past its limit (given here, else Node's default) a worker alone is
+   * stopped, its run is marked failed as out of memory, and the caller carries on.
+   */
+  resourceLimits?: ResourceLimits;
 }
 
 /** Seconds a cancelled worker gets to save its checkpoint before it is terminated. */
@@ -22,7 +27,7 @@ const CANCEL_GRACE_MS = 30_000;
 export function workerExecutor(script: string, log: (msg: string) => void = () => undefined, options: WorkerExecutorOptions = {}): ExecuteJob {
   prepareOpenBlasEnv(options.env); // a worker cannot set it for the OpenBLAS it loads (openblasEnv.ts)
   return (job, signal, onEvent) => new Promise<RunRecord>((resolve, reject) => {
-    const worker = new Worker(script, options.env ? { env: options.env } : {});
+    const worker = new Worker(script, { ...(options.env ? { env: options.env } : {}), ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}) });
     let runId: string | undefined;
     let record: RunRecord | undefined;
     let error: string | undefined;
@@ -45,16 +50,25 @@ export function workerExecutor(script: string, log: (msg: string) => void = () =
       else if (m.type === 'done') record = m.record;
       else error = m.message;
     };
-    worker.on('error', (err) => (error = err.message));
+    worker.on('error', (err: Error & { code?: string }) => {
+      error = err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+        ? `the training worker ran out of memory (${err.message}); use a smaller model, batch size or dataset subset, or fewer parallel runs`
+        : err.message;
+    });
     worker.on('exit', (code) => {
       signal?.removeEventListener('abort', cancel);
       if (record) return resolve(record);
       // The worker died without a result (a crash, out of memory, terminate): mark its run failed.
       const reason = error ?? `the training worker exited with code ${code}`;
       if (!runId) return reject(new Error(reason));
-      const handle = new ResultsStore(job.resultsRoot).openRun(runId);
       const status = signal?.aborted ? 'cancelled' : 'failed';
-      resolve(handle.update({ status, ...(status === 'failed' ? { error: reason } : {}) }));
+      try {
+        const handle = new ResultsStore(job.resultsRoot).openRun(runId);
+        resolve(handle.update({ status, ...(status === 'failed' ? { error: reason } : {}) }));
+      } catch (err) {
+        // A full disk or a damaged run.json: the caller still hears why the run stopped (a throw here would be uncaught).
+        reject(new Error(`${reason}; run ${runId} could not be marked ${status} either: ${(err as Error).message}`, { cause: err }));
+      }
     });
     send({ type: 'start', job });
   });

@@ -5,6 +5,7 @@
 import { datasetStatus, type DatasetStatus } from '../core/data';
 import { REGISTRY } from '../core/data/registry';
 import type { DatasetConfig, ExperimentConfig } from '../core/experiment/types';
+import { sizeProblem } from '../core/experiment/json';
 import { ExperimentError, parseExperiment } from '../core/experiment/validate';
 import { MemoryBudgetError, checkMemory, estimateMemory } from '../core/method/memory';
 import { LayerError } from '../core/models/layers';
@@ -70,6 +71,9 @@ export interface CheckOptions {
 
 /** All problems of an experiment file's text, each placed on the field it is about. */
 export async function fileProblems(text: string, file: string, opts: CheckOptions = {}): Promise<FileProblem[]> {
+  // Before any parsing: a syntax tree of a file of many MB costs the extension host seconds and GBs.
+  const tooLarge = sizeProblem(Buffer.byteLength(text, 'utf8'));
+  if (tooLarge) return [{ offset: 0, length: 0, severity: 'error', code: 'schema', path: '', message: `${tooLarge.message} — ${tooLarge.fix}` }];
   const root = parseJsonTree(text);
   let config: ExperimentConfig;
   try {

@@ -19,10 +19,10 @@ import type { RunRecord } from '../core/results/types';
 import { planSweep, sweepIds as sweepIdsOf, sweepMembers } from '../core/sweep/plan';
 import { CHART_IDS, type ChartId, EXPORT_FORMATS, type ExportFormat, type RunJob } from '../shared/protocol';
 import { memoryProblem } from './checks';
-import { folderOf, isExperimentPath, resultsRootOf, settingsFor } from './config';
+import { folderOf, isExperimentPath, resultsRootOf, settingsFor, workspaceRoots } from './config';
 import type { ExperimentDiagnostics } from './diagnostics';
 import { runDocUri, sweepDocUri } from './documents';
-import { EXPERIMENT_PRESETS, presetText } from './presets';
+import { EXPERIMENT_PRESETS, PRETRAINED_PRESET, type PriorRunInfo, presetText, withPriorRun } from './presets';
 import { type RunMode, type RunOutcome, type Runner, summarize } from './runner';
 import type { RunsIndex } from './runsIndex';
 import { type ExperimentView, type RunView, type SweepView, type RunContext, displayStatus, lastResult, runWhat, sweepPickItem } from './runsModel';
@@ -706,6 +706,11 @@ export class Commands {
       preset = (await vscode.window.showQuickPick(EXPERIMENT_PRESETS.map((p) => ({ label: p.label, description: p.id, detail: p.detail, preset: p })), { title: 'I-MLP: new experiment from a preset', matchOnDetail: true }))?.preset;
     }
     if (!preset) return undefined;
+    if (preset.id === PRETRAINED_PRESET) {
+      const prior = await this.pickPriorRun(typeof presetArg === 'string');
+      if (!prior) return undefined;
+      preset = withPriorRun(preset, prior);
+    }
     let target = targetArg instanceof vscode.Uri ? targetArg : typeof targetArg === 'string' && targetArg ? vscode.Uri.file(targetArg) : undefined;
     const programmatic = target !== undefined;
     if (!target) {
@@ -726,6 +731,35 @@ export class Commands {
     await vscode.window.showTextDocument(target);
     this.s.log.info(`created ${target.fsPath} from the preset ${preset.id}`);
     return target;
+  }
+
+  /** A finished prior run of the workspace's results for the pre-trained-prior preset: the newest when called with arguments, else picked. */
+  private async pickPriorRun(programmatic: boolean): Promise<PriorRunInfo | undefined> {
+    // Read now: the prior may have been trained a moment ago (e.g. by the CLI), before the watcher's refresh.
+    const roots = workspaceRoots().map((r) => r.root);
+    for (const root of roots) this.s.index.refresh(root, true);
+    const priors = roots.flatMap((root) => this.s.index.records(root))
+      .filter((r) => r.role === 'prior' && r.status === 'finished' && r.config.model.kind === 'cnn')
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    if (priors.length === 0) {
+      this.error('I-MLP: no trained prior in this workspace\'s results yet. Sweep an experiment with a frozen prior first (e.g. the preset "demo" or "cnn-prior"), then choose this preset again.',
+        { title: 'New Demo Experiment', run: () => vscode.commands.executeCommand('imlp.newExperiment', 'demo') });
+      return undefined;
+    }
+    const info = (r: RunRecord): PriorRunInfo => {
+      const model = r.config.model as Extract<ExperimentConfig['model'], { kind: 'cnn' }>;
+      const { augment, ...rest } = r.config.dataset;
+      const dataset = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)); // written as JSON
+      return { id: r.id, model: { ...(model.preset ? { preset: model.preset } : {}), layers: model.layers }, dataset: { ...dataset, ...(augment.crop || augment.flip ? { augment } : {}) } };
+    };
+    if (programmatic || priors.length === 1) return info(priors[0]!);
+    const pick = await vscode.window.showQuickPick(priors.map((r) => ({
+      label: `${(r.config.model as { preset?: string }).preset ?? 'custom prior'} on ${r.config.dataset.name}`,
+      description: r.result ? `${(100 * r.result.testAccuracy).toFixed(2)}%` : '',
+      detail: `${r.id} · ${r.config.training.epochs} epoch${r.config.training.epochs === 1 ? '' : 's'}${r.config.dataset.trainSubset ? ` on ${r.config.dataset.trainSubset} images` : ''}`,
+      record: r,
+    })), { title: 'I-MLP: the trained prior to interpolate toward', matchOnDetail: true });
+    return pick ? info(pick.record) : undefined;
   }
 }
 

@@ -4,15 +4,19 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../core/results/types';
+import { registerCluster } from './cluster';
 import { ExperimentCodeLensProvider } from './codeLens';
 import { COMMAND_IDS, Commands } from './commands';
 import { DownloadDatasetActions, ExperimentDiagnostics } from './diagnostics';
 import { RESULTS_SCHEME, ResultsDocuments } from './documents';
+import { registerHovers } from './hover';
 import { Panels } from './panel/panels';
 import { Runner } from './runner';
+import { trainingElsewhere } from './resultsLocations';
 import { RunsIndex } from './runsIndex';
 import type { RunContext } from './runsModel';
 import { RunsTreeProvider } from './runsTree';
+import { registerWalkthrough } from './walkthrough';
 
 /** What activate returns (extensions.getExtension(...).exports), for tests and other extensions. */
 export interface ImlpApi {
@@ -51,7 +55,8 @@ export function activate(context: vscode.ExtensionContext): ImlpApi {
   statusBar.name = 'I-MLP training';
   const runner = new Runner(join(__dirname, 'worker.js'), log, statusBar, index);
   const runContext: RunContext = {
-    isAlive: (r) => processAlive(r, (id) => runner.isActive(id)),
+    // A shard training on a cluster node into a shared folder has no process here, but its metrics grow.
+    isAlive: (r) => processAlive(r, (id) => runner.isActive(id)) || (r.pid !== process.pid && trainingElsewhere(index.rootOfRun(r.id), r.id)),
     live: (id) => runner.live(id),
   };
 
@@ -73,6 +78,9 @@ export function activate(context: vscode.ExtensionContext): ImlpApi {
     vscode.languages.registerCodeLensProvider(EXPERIMENT_FILES, lenses),
     vscode.languages.registerCodeActionsProvider(EXPERIMENT_FILES, new DownloadDatasetActions(), { providedCodeActionKinds: DownloadDatasetActions.kinds }),
     vscode.workspace.registerTextDocumentContentProvider(RESULTS_SCHEME, docs),
+    registerHovers(EXPERIMENT_FILES),
+    ...registerWalkthrough(context, log),
+    ...registerCluster({ log, index, cliPath: join(__dirname, 'cli.js'), version }, EXPERIMENT_FILES),
     ...commands.register(),
     index.onDidChange(updateBadge),
     runner.onDidChange(updateBadge),

@@ -2,6 +2,7 @@
 // "model.layers[2].kernel") → the text to underline, and the α values of interpolation.alpha.
 // jsonc-parser is tolerant, so positions are found even while the file is half-typed.
 import { type Node, findNodeAtLocation, parseTree } from 'jsonc-parser';
+import { MAX_FILE_BYTES } from '../core/experiment/json';
 
 export type Segment = string | number;
 
@@ -11,7 +12,9 @@ export interface Span {
   length: number;
 }
 
+/** No tree (undefined) for a text over the experiment-file size limit: parsing one costs the host seconds and GBs. */
 export function parseJsonTree(text: string): Node | undefined {
+  if (text.length > MAX_FILE_BYTES) return undefined; // UTF-16 units ≤ UTF-8 bytes: a longer text is over the limit
   return parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
 }
 

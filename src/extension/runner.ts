@@ -3,6 +3,7 @@
 // bar, the progress notification and the Runs view. Cancel aborts at the next step boundary; what
 // was trained is kept and the sweep (or run) can be resumed.
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as vscode from 'vscode';
 import type { ExperimentConfig } from '../core/experiment/types';
 import { ResultsStore } from '../core/results/store';
@@ -148,7 +149,7 @@ export class Runner implements vscode.Disposable {
     };
     this.ops.add(op);
     const cancelListener = token.onCancellationRequested(() => this.cancelOp(op));
-    this.log.info(`${req.title}: ${describeRequest(req, expected)} (${req.setup.parallel} at a time, one worker thread each; backend ${req.config.backend}; results in ${store.root})`);
+    this.log.info(`${req.title}: ${describeRequest(req, expected)} (${req.setup.parallel} at a time, one single-threaded worker each, on ${availableParallelism()} cores: setting imlp.parallelWorkers, 0 = one per core; backend ${req.config.backend}; results in ${store.root})`);
     progress.report({ message: `${expected > 1 ? `0/${expected} runs · ` : ''}starting the training worker…` });
     this.updateStatus();
 

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { ResultsStore } from '../core/results/store';
 import type { RunRecord, RunSummary } from '../core/results/types';
 import { workspaceRoots } from './config';
+import { configuredLocations } from './resultsLocations';
 
 const DEBOUNCE_MS = 250;
 /**
@@ -24,9 +25,21 @@ export class RunsIndex implements vscode.Disposable {
 
   constructor(private readonly log: vscode.LogOutputChannel) {}
 
-  /** The workspace folders' stores (what the Runs view shows). */
+  /** The workspace folders' stores and the extra imlp.resultsLocations (what the Runs view shows). */
   roots(): string[] {
-    return workspaceRoots().map((r) => r.root);
+    return [...new Set([...workspaceRoots().map((r) => r.root), ...this.locations()])];
+  }
+
+  private extra?: string[];
+  /** imlp.resultsLocations, resolved; read once until reset() (a change of settings or workspace folders). */
+  locations(): string[] {
+    return (this.extra ??= configuredLocations());
+  }
+
+  /** A store's runs with those of the extra locations (the panel of an experiment whose shards ran elsewhere); a run id met twice counts once. */
+  withLocations(root: string): RunSummary[] {
+    const seen = new Set<string>();
+    return [root, ...this.locations()].flatMap((r) => this.get(r).filter((s) => !seen.has(s.id) && seen.add(s.id)));
   }
 
   /** The runs of a store, newest first; read on first use, then kept up to date. */
@@ -68,6 +81,7 @@ export class RunsIndex implements vscode.Disposable {
 
   /** The settings changed: forget stores no longer shown and read the new ones. */
   reset(): void {
+    this.extra = undefined;
     for (const d of this.watchers.values()) d.forEach((x) => x.dispose());
     this.watchers.clear();
     this.cache.clear();

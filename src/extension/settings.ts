@@ -15,7 +15,7 @@ export interface ImlpSettings {
   resultsDirectory: string;
   /** "" = automatic (half the free memory; at most 3 GiB on wasm); else a size such as "4GiB". */
   memoryBudget: string;
-  /** Runs of a sweep trained at once, one worker thread each. */
+  /** Runs of a sweep trained at once, one worker thread each; 0 = one per core. */
   parallelWorkers: number;
   codeLensEnabled: boolean;
   /** Open the experiment's panel beside the editor when a run starts from it. */
@@ -49,7 +49,7 @@ export function readSettings(get: (key: string) => unknown): ImlpSettings {
     dataDirectory: str('dataDirectory', DEFAULT_SETTINGS.dataDirectory),
     resultsDirectory: str('resultsDirectory', DEFAULT_SETTINGS.resultsDirectory) || DEFAULT_SETTINGS.resultsDirectory,
     memoryBudget: str('memoryBudget', DEFAULT_SETTINGS.memoryBudget),
-    parallelWorkers: Number.isInteger(parallel) && parallel >= 1 ? parallel : DEFAULT_SETTINGS.parallelWorkers,
+    parallelWorkers: Number.isInteger(parallel) && parallel >= 0 ? parallel : DEFAULT_SETTINGS.parallelWorkers,
     codeLensEnabled: typeof lens === 'boolean' ? lens : DEFAULT_SETTINGS.codeLensEnabled,
     openPanelOnRun: typeof openPanel === 'boolean' ? openPanel : DEFAULT_SETTINGS.openPanelOnRun,
   };
@@ -77,9 +77,13 @@ export function effectiveConfig(config: ExperimentConfig, settings: ImlpSettings
   return settings.backend === 'auto' || settings.backend === config.backend ? config : { ...config, backend: settings.backend };
 }
 
-/** Runs at a time: the setting, at most the number of cores (and at least 1). */
+/**
+ * Runs at a time: the setting, at most the number of cores (and at least 1); 0 = one per core. Each run is
+ * one single-threaded worker, so this never oversubscribes the cores (sweep/parallelism.ts). The default, 1,
+ * leaves the other cores to the editor.
+ */
 export function parallelRuns(settings: ImlpSettings, cores = availableParallelism()): number {
-  return Math.max(1, Math.min(settings.parallelWorkers, cores));
+  return Math.max(1, Math.min(settings.parallelWorkers || cores, cores));
 }
 
 /** The memory budget setting in bytes, or undefined when automatic. Throws a MemoryBudgetError naming the setting. */

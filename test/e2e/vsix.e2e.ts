@@ -2,7 +2,8 @@
 // imlp-lab.vsix, `code-server --install-extension imlp-lab.vsix` installs it into a fresh extensions dir
 // (nothing of the project folder is loaded: no node_modules, no sources), and an experiment on
 // Fashion-MNIST (the system copy, /usr/share/datasets/fashion-mnist) runs from its "▶ Run" code lens until
-// <workspace>/.imlp/runs/*/run.json says finished.
+// <workspace>/.imlp/runs/*/run.json says finished. Then a new user's first hour (test/e2e/walkthrough.ts):
+// the walkthrough followed to the end with its own buttons, up to a finished sweep's exported plot.
 //
 // Usage: node --import tsx test/e2e/vsix.e2e.ts [--no-package]   (--no-package: use the existing imlp-lab.vsix)
 // Screenshots and logs: test-results/e2e-vsix/.
@@ -13,6 +14,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunRecord } from '../../src/core/results/types';
 import { launchChromium, workspaceRuns as runs, log, PROJECT, recordConsole, sleep, startCodeServer } from './launch';
+import { walkthrough } from './walkthrough';
 import { Workbench } from './workbench';
 
 const LAYER = 'e2e-vsix';
@@ -89,6 +91,7 @@ async function main(): Promise<number> {
       await wb.codeLens(pct).waitFor({ state: 'visible', timeout: 20_000 }).catch(() => log(LAYER, `the "Last: ${pct}" lens did not show within 20 s (not required)`));
       await wb.screenshot('03-run-finished');
     });
+    await walkthrough(wb, cs, step, (m) => log(LAYER, m));
   } catch {
     ok = false;
     await wb.screenshot(`failed-${failedAt.replace(/[^\w]+/g, '-').slice(0, 60) || 'setup'}`).catch(() => undefined);

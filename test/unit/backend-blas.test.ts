@@ -215,6 +215,16 @@ test('before workers start, runs get one OpenBLAS thread each unless the user ch
   assert.equal(threads('3'), '3');
 });
 
+test('a run in the launching thread (imlp run) also gets one OpenBLAS thread: results must not depend on where a run trains', needsAddon, () => {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.OPENBLAS_NUM_THREADS;
+  delete env.IMLP_BLAS;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e',
+    `require(${JSON.stringify(join(__dirname, '../../src/core/backend'))}).initBackend('wasm').then((i) => console.log(i.accelerator.detail))`], { encoding: 'utf8', env });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^matmuls on OpenBLAS \S+ \(\w+, 1 thread\)$/m);
+});
+
 // ---- without it (always run) ------------------------------------------------------------------
 
 test('with the addon missing, wasm still works and the reason says so', async () => {

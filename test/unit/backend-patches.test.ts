@@ -234,6 +234,20 @@ test('training steps on wasm keep tensor and wasm buffer counts constant', async
   optimizer.dispose();
 });
 
+test('wasm Identity shares the buffer (as cpu does) instead of copying, and the values outlive the original', async () => {
+  await initBackend('wasm');
+  const x = tf.tensor2d([[1, -2, 3], [4, 5, -6]]);
+  const ids = tf.backend().numDataIds();
+  const y = tf.clone(x);
+  assert.equal(tf.backend().numDataIds(), ids, 'no new buffer');
+  assert.equal((tf.backend() as unknown as { refCount(id: object): number }).refCount(x.dataId), 2);
+  x.dispose();
+  assert.deepEqual(Array.from(y.dataSync()), [1, -2, 3, 4, 5, -6]);
+  assert.deepEqual(y.shape, [2, 3]);
+  y.dispose();
+  assert.equal(tf.backend().numDataIds(), ids - 1, 'freed with its last tensor');
+});
+
 // ---- backend selection --------------------------------------------------------------------------
 
 const tfjsNodeInstalled = (() => {
@@ -254,7 +268,7 @@ test('auto picks wasm when tfjs-node is absent and says why', { skip: tfjsNodeIn
   assert.match(info.reason, /^auto: @tensorflow\/tfjs-node not installed; using wasm \(SIMD, 1 thread\); BLAS accelerator off \(IMLP_BLAS=0\)$/);
   assert.deepEqual(logged, [info.reason]);
   assert.equal(info.tfjsVersion, '4.22.0');
-  assert.deepEqual(info.patches, ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul', '_FusedMatMul']);
+  assert.deepEqual(info.patches, ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Identity']);
 });
 
 test('requesting tensorflow without tfjs-node rejects with how to install it', { skip: tfjsNodeInstalled }, async () => {

@@ -11,6 +11,8 @@ import { ResultsStore } from '../../src/core/results/store';
 import { planSweep } from '../../src/core/sweep/plan';
 import { COMMAND_IDS } from '../../src/extension/commands';
 import { activate } from '../../src/extension/extension';
+import { WALKTHROUGH_COMMANDS } from '../../src/extension/walkthrough';
+import { CLUSTER_COMMAND_IDS } from '../../src/extension/cluster';
 import { stub } from './stubs/vscode';
 import { addRun, tempDir, writeExperiment } from './stubs/runs';
 
@@ -30,7 +32,7 @@ test('manifest: engine, entry, activation, the I-MLP commands with their titles'
   assert.equal(pkg.main, './dist/extension.js');
   assert.deepEqual(pkg.activationEvents, ['workspaceContains:**/*.imlp.json', 'onLanguage:json', 'onWebviewPanel:imlp.panel']);
   const commands = pkg.contributes.commands as { command: string; title: string; category: string }[];
-  assert.deepEqual(commands.map((c) => c.command).sort(), [...COMMAND_IDS].sort());
+  assert.deepEqual(commands.map((c) => c.command).sort(), [...COMMAND_IDS, ...WALKTHROUGH_COMMANDS, ...CLUSTER_COMMAND_IDS].sort());
   assert.ok(commands.every((c) => c.category === 'I-MLP'));
   const titles = Object.fromEntries(commands.map((c) => [c.command, c.title]));
   assert.deepEqual({
@@ -41,9 +43,9 @@ test('manifest: engine, entry, activation, the I-MLP commands with their titles'
     run: 'Run Experiment', sweep: 'Sweep α', cancel: 'Cancel Run', resume: 'Resume Run', showRun: 'Show Run', compare: 'Compare Runs', export: 'Export Results',
     backend: 'Select Backend', download: 'Download Dataset', logs: 'Open Logs', new: 'New Experiment',
   });
-  const known = new Set(COMMAND_IDS);
+  const known = new Set<string>([...COMMAND_IDS, ...WALKTHROUGH_COMMANDS, ...CLUSTER_COMMAND_IDS]);
   for (const [menu, items] of Object.entries(pkg.contributes.menus as Record<string, { command: string }[]>)) {
-    for (const item of items) assert.ok(known.has(item.command as never), `${menu} uses ${item.command}`);
+    for (const item of items) assert.ok(known.has(item.command), `${menu} uses ${item.command}`);
   }
 });
 
@@ -55,21 +57,21 @@ test('manifest: views, schema, settings, untrusted workspaces, packaged files', 
   assert.ok(existsSync('media/imlp.svg') && existsSync(pkg.icon));
   assert.deepEqual(c.jsonValidation, [{ fileMatch: '*.imlp.json', url: './schemas/experiment.schema.json' }]);
   assert.ok(existsSync('schemas/experiment.schema.json'));
-  assert.deepEqual(Object.keys(c.configuration.properties).sort(), ['imlp.backend', 'imlp.codeLens.enabled', 'imlp.dataDirectory', 'imlp.memoryBudget', 'imlp.panel.openOnRun', 'imlp.parallelWorkers', 'imlp.resultsDirectory']);
+  assert.deepEqual(Object.keys(c.configuration.properties).sort(), ['imlp.backend', 'imlp.codeLens.enabled', 'imlp.dataDirectory', 'imlp.memoryBudget', 'imlp.panel.openOnRun', 'imlp.parallelWorkers', 'imlp.resultsDirectory', 'imlp.resultsLocations']);
   assert.equal(c.configuration.properties['imlp.resultsDirectory'].default, '.imlp');
   assert.equal(c.configuration.properties['imlp.parallelWorkers'].default, 1);
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
   assert.match(pkg.capabilities.untrustedWorkspaces.description, /trains nothing/);
   const ignore = readFileSync('.vscodeignore', 'utf8').split('\n');
   // vsce lets any "!" pattern win over every other line, so dist is kept file type by file type (no source maps).
-  for (const keep of ['!dist/*.js', '!dist/*.wasm', '!dist/webview/*.js', '!dist/webview/*.css', '!schemas/**', '!media/**']) assert.ok(ignore.includes(keep), `.vscodeignore keeps ${keep}`);
+  for (const keep of ['!dist/*.js', '!dist/*.wasm', '!dist/webview/*.js', '!dist/webview/*.css', '!schemas/**', '!media/icon.png', '!media/imlp.svg', '!media/walkthrough/**']) assert.ok(ignore.includes(keep), `.vscodeignore keeps ${keep}`);
 });
 
 test('activation registers every command, the views and providers; nothing shows in the status bar yet', () => {
   start(tempDir());
-  for (const id of COMMAND_IDS) assert.ok(stub.commands.has(id), id);
+  for (const id of [...COMMAND_IDS, ...WALKTHROUGH_COMMANDS, ...CLUSTER_COMMAND_IDS]) assert.ok(stub.commands.has(id), id);
   assert.ok(stub.treeProviders.has('imlp.runs'));
-  assert.equal(stub.codeLensProviders.length, 1);
+  assert.equal(stub.codeLensProviders.length, 2, 'the experiment lenses, then the cluster lens');
   assert.deepEqual(stub.codeLensProviders[0]!.selector, [{ scheme: 'file', pattern: '**/*.imlp.json' }]);
   assert.ok(stub.diagnostics.has('imlp'));
   assert.equal(stub.statusBarItems[0].visible, false);

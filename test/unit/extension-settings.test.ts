@@ -18,7 +18,7 @@ test('reading settings: defaults (as in package.json) and sanitised values', () 
   const props = pkg.contributes.configuration.properties;
   const defaults = readSettings((k) => props[`imlp.${k}`]?.default);
   assert.deepEqual(defaults, DEFAULT_SETTINGS);
-  const odd = readSettings((k) => ({ backend: 'gpu', parallelWorkers: 0, resultsDirectory: '  ', memoryBudget: ' 4GiB ', 'codeLens.enabled': 'no' } as Record<string, unknown>)[k]);
+  const odd = readSettings((k) => ({ backend: 'gpu', parallelWorkers: -1, resultsDirectory: '  ', memoryBudget: ' 4GiB ', 'codeLens.enabled': 'no' } as Record<string, unknown>)[k]);
   assert.equal(odd.backend, 'auto');
   assert.equal(odd.parallelWorkers, 1);
   assert.equal(odd.resultsDirectory, '.imlp');
@@ -51,6 +51,8 @@ test('settings → run setup: results folder, worker environment, parallel runs,
   assert.equal(setup.env.IMLP_DATA_DIR, join(homedir(), 'data'), 'and IMLP_DATA_DIR (data/locate.ts)');
   assert.equal(setup.env.PATH, '/bin');
   assert.equal(setup.parallel, 4, 'at most the number of cores');
+  assert.equal(runSetup(config, { ...s, parallelWorkers: 0 }, '/w', base, 6).parallel, 6, '0: one per core');
+  assert.equal(readSettings((k) => (k === 'parallelWorkers' ? 0 : undefined)).parallelWorkers, 0, '0 is kept (one per core)');
   assert.equal(setup.cacheDir, join(homedir(), 'data'));
   assert.equal(runSetup(auto, { ...s, resultsDirectory: '/abs/results' }, '/w', base, 4).resultsRoot, '/abs/results');
 });

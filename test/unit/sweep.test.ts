@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ResultsStore } from '../../src/core/results/store';
 import type { RunRecord } from '../../src/core/results/types';
@@ -33,7 +33,7 @@ const byKey = (rs: RunRecord[]) => Object.fromEntries(rs.map((r) => [`${r.role}:
 
 test('a sweep trains the prior once, runs every α and both references, and α = 1 / α = 0 reproduce them exactly', () => {
   const results = join(dir, 'seq');
-  const r = imlp(['sweep', tiny], results);
+  const r = imlp(['sweep', tiny, '--parallel', '1'], results);
   assert.equal(r.status, 0, r.stderr);
   const rs = records(results);
   assert.equal(rs.length, 5, 'prior + plain MLP + 3 α runs');
@@ -67,12 +67,22 @@ test('a sweep trains the prior once, runs every α and both references, and α =
   assert.equal(readFileSync(csv, 'utf8').trim().split('\n').length, 1 + 5);
 });
 
-test('--parallel 2 runs in worker threads and gives the same numbers as one at a time', () => {
+test('by default a sweep runs one single-threaded worker per core, says so, and gives the same numbers as one at a time', () => {
   const results = join(dir, 'par');
-  const r = imlp(['sweep', tiny, '--parallel', '2'], results);
+  const r = imlp(['sweep', tiny], results);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /running 2 runs at a time/);
+  const cores = availableParallelism();
+  if (cores > 1) assert.match(r.stderr, new RegExp(`^${Math.min(cores, 4)} runs at a time × 1 thread each on ${cores} cores \\(auto; change with --parallel N and --threads N\\)$`, 'm'));
   assert.deepEqual(byKey(records(results)), byKey(records(join(dir, 'seq'))));
+  // A choice is said, and oversubscribing the cores is said, not refused (everything here is finished: nothing trains).
+  const over = imlp(['sweep', tiny, '--parallel', '2', '--threads', '2'], results);
+  assert.equal(over.status, 0, over.stderr);
+  assert.match(over.stderr, /^2 runs at a time × 2 threads each on \d+ cores? \(as asked; change with --parallel N and --threads N\)/m);
+  if (cores < 4) assert.match(over.stderr, /4 threads on \d cores? will slow each other down/);
+  const bad = imlp(['sweep', tiny, '--threads', '9'], join(dir, 'bad'));
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--threads.*expected 1 to 8/);
+  assert.equal(imlp(['sweep', tiny, '--parallel', 'many'], join(dir, 'bad')).status, 2);
 });
 
 test('a sweep killed with SIGKILL continues where it stopped when started again', async () => {

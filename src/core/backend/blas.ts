@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { util } from '@tensorflow/tfjs';
 import type { BatchMatMulAttrs, KernelFunc, TensorInfo, _FusedMatMulAttrs } from '@tensorflow/tfjs';
-import { type BlasMode, blasAddonPath, setOpenBlasCoreType } from './openblasEnv';
+import { type BlasMode, blasAddonPath, setOpenBlasCoreType, setOpenBlasThreads } from './openblasEnv';
 import { matMulShape } from './patches/plainMatMul';
 
 /** native/blas/imlp_blas.c */
@@ -76,7 +76,9 @@ export function useBlas(mode: BlasMode, addonPath: string | undefined = blasAddo
 function load(path: string): BlasAddon | Error {
   let addon = loads.get(path);
   if (addon === undefined) {
-    setOpenBlasCoreType(); // before libopenblas loads; in a worker only its own copy: the main thread did it
+    // Before libopenblas loads; in a worker only its own copy: the main thread did it (prepareOpenBlasEnv).
+    setOpenBlasCoreType();
+    setOpenBlasThreads();
     try {
       addon = require(path) as BlasAddon;
     } catch (err) {

@@ -1,12 +1,14 @@
 // What `imlp doctor` reports: the versions, the backends this machine can start, the wasm backend's
-// BLAS accelerator (or why there is none), OPENBLAS_CORETYPE and a quick matmul speed with and without
-// the accelerator. Leaves the wasm backend active, with the accelerator IMLP_BLAS asks for.
+// BLAS accelerator (or why there is none), OPENBLAS_CORETYPE, the wasm thread setting (IMLP_WASM_THREADS)
+// and a quick matmul speed with and without the accelerator. Leaves the wasm backend active, with the
+// accelerator IMLP_BLAS asks for.
 import * as tf from '@tensorflow/tfjs';
-import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { availableParallelism, cpus } from 'node:os';
 import { type Accelerator, type BackendName, initBackend, messageOf } from '.';
 import { blasAddonPath, recommendedCoreType } from './openblasEnv';
 import { loadTfjsNode } from './tfjsNode';
+import { wasmThreadsSetting } from './wasmThreads';
 
 export interface DoctorReport {
   node: string;
@@ -18,6 +20,8 @@ export interface DoctorReport {
   backends: Record<BackendName, { available: boolean; detail: string }>;
   accelerator: Accelerator & { addon: string | null };
   openblasCoreType: { value: string | null; recommended: string | null };
+  /** IMLP_WASM_THREADS as set, and the threads the wasm backend runs with (null when it did not start). */
+  wasmThreads: { setting: string | null; threads: number | null; detail: string };
   /** GFLOP/s of a size³ float32 matmul (median of `reps`, read back) on wasm, and on wasm + BLAS when active. */
   matmul: { size: number; wasm: number; blas: number | null };
 }
@@ -30,6 +34,8 @@ export async function diagnose(size = 1024, reps = 5): Promise<DoctorReport> {
     : { available: false, detail: node.installed ? `@tensorflow/tfjs-node failed to load (${messageOf(node.error)})` : '@tensorflow/tfjs-node not installed' };
   backends.cpu = await probe('cpu');
   backends.wasm = await probe('wasm');
+  const wasmThreads = threadSetting(backends.wasm.available ? getThreadsCount() : null);
+  if (backends.wasm.available) backends.wasm.detail += ` (${wasmThreads.detail})`;
   const plain = backends.wasm.available ? matmulGflops(size, reps) : 0;
   let accelerator: Accelerator;
   try {
@@ -47,8 +53,22 @@ export async function diagnose(size = 1024, reps = 5): Promise<DoctorReport> {
     backends,
     accelerator: { ...accelerator, addon: blasAddonPath() ?? null },
     openblasCoreType: { value: process.env.OPENBLAS_CORETYPE ?? null, recommended: recommendedCoreType() ?? null },
+    wasmThreads,
     matmul: { size, wasm: plain, blas: accelerator.name === 'openblas' ? matmulGflops(size, reps) : null },
   };
+}
+
+function threadSetting(threads: number | null): DoctorReport['wasmThreads'] {
+  const setting = process.env.IMLP_WASM_THREADS ?? null;
+  let detail: string;
+  try {
+    detail = wasmThreadsSetting() > 1
+      ? `IMLP_WASM_THREADS=${setting}: the multithreaded build, opt-in`
+      : `IMLP_WASM_THREADS ${setting === null ? 'unset' : `=${setting}`}: single-threaded, the default; 2–8 opts into threads`;
+  } catch (err) {
+    detail = messageOf(err);
+  }
+  return { setting, threads, detail };
 }
 
 /** Starts a backend (wasm without the accelerator) and says how it runs or why it does not start. */

@@ -1,6 +1,7 @@
 // Backend setup for training: native TensorFlow when the user installed @tensorflow/tfjs-node, else
 // TF.js wasm (SIMD, XNNPACK) with the kernel patches training needs, else the pure-JS cpu backend. On
-// wasm the matmuls go to the optional OpenBLAS addon when it is built (IMLP_BLAS, blas.ts).
+// wasm the matmuls go to the optional OpenBLAS addon when it is built (IMLP_BLAS, blas.ts), and
+// IMLP_WASM_THREADS=n (n ≥ 2) opts into its multithreaded build (wasmThreads.ts).
 // Notes: compute-backends.md §2–6.
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -10,6 +11,7 @@ import { type BlasMode, blasMode } from './openblasEnv';
 import { installPatches } from './patches';
 import { loadTfjsNode } from './tfjsNode';
 import { wasmDirectory } from './wasmPaths';
+import { patchForThreads, wasmThreadsSetting } from './wasmThreads';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type { Accelerator } from './blas';
@@ -34,6 +36,8 @@ export interface BackendOptions {
   blas?: BlasMode;
   /** The addon file. Default: IMLP_BLAS_ADDON, else the one `npm run build:native` builds. */
   blasAddon?: string;
+  /** Threads of the wasm backend: 1 = the single-threaded SIMD build, 2–8 its threaded build. Default: IMLP_WASM_THREADS. */
+  wasmThreads?: number;
 }
 
 interface Started {
@@ -49,7 +53,9 @@ interface Started {
  * when wasm is taken and the OpenBLAS addon cannot be loaded.
  */
 export async function initBackend(choice: BackendChoice, log?: (msg: string) => void, options: BackendOptions = {}): Promise<BackendInfo> {
-  const { started, why } = await start(choice);
+  // Read whenever wasm may start: a bad IMLP_WASM_THREADS is an error, not a silent fall-back to cpu.
+  const threads = choice === 'wasm' || choice === 'auto' ? options.wasmThreads ?? wasmThreadsSetting() : 1;
+  const { started, why } = await start(choice, threads);
   const accelerator: Accelerator = started.name === 'wasm'
     ? useBlas(options.blas ?? blasMode(), options.blasAddon)
     : { name: 'none', detail: 'the BLAS accelerator serves the wasm backend only' };
@@ -59,20 +65,20 @@ export async function initBackend(choice: BackendChoice, log?: (msg: string) => 
   return { name, requested: choice, reason, detail, patches, accelerator, tfjsVersion: tf.version.tfjs };
 }
 
-async function start(choice: BackendChoice): Promise<{ started: Started; why: string }> {
+async function start(choice: BackendChoice, threads: number): Promise<{ started: Started; why: string }> {
   switch (choice) {
     case 'tensorflow':
       return { started: await startTensorflow(), why: 'tensorflow requested' };
     case 'wasm':
-      return { started: await startWasm(), why: 'wasm requested' };
+      return { started: await startWasm(threads), why: 'wasm requested' };
     case 'cpu':
       return { started: await startCpu(), why: 'cpu requested' };
     case 'auto':
-      return startAuto();
+      return startAuto(threads);
   }
 }
 
-async function startAuto(): Promise<{ started: Started; why: string }> {
+async function startAuto(threads: number): Promise<{ started: Started; why: string }> {
   const node = loadTfjsNode();
   let why: string;
   if (node.loaded) {
@@ -87,7 +93,7 @@ async function startAuto(): Promise<{ started: Started; why: string }> {
       : 'auto: @tensorflow/tfjs-node not installed';
   }
   try {
-    return { started: await startWasm(), why };
+    return { started: await startWasm(threads), why };
   } catch (err) {
     return { started: await startCpu(), why: `${why}; wasm failed to start (${messageOf(err)})` };
   }
@@ -111,17 +117,38 @@ async function activateTensorflow(): Promise<Started> {
   return { name: 'tensorflow', detail: 'native TensorFlow', patches: [] };
 }
 
-async function startWasm(): Promise<Started> {
+/** The thread count the wasm backend instance was created with (undefined: not created by startWasm). */
+let wasmBuiltWith: number | undefined;
+
+async function startWasm(threads: number): Promise<Started> {
+  // Another thread count needs another build of the module: a fresh backend instance (the benchmark
+  // alternates them; a training run starts one). The patches keep the stock kernels' setup, so they
+  // bind to the new module.
+  if (tf.engine().registry.wasm !== undefined && (wasmBuiltWith ?? 1) !== threads) {
+    const factory = tf.findBackendFactory('wasm');
+    tf.removeBackend('wasm');
+    tf.registerBackend('wasm', factory, WASM_PRIORITY);
+  }
   setWasmPaths(wasmDirectory());
-  await activate('wasm');
+  const fresh = tf.engine().registry.wasm === undefined;
+  const restore = threads > 1 && fresh ? patchForThreads(threads) : undefined;
+  try {
+    await activate('wasm');
+  } finally {
+    restore?.();
+  }
+  if (fresh) wasmBuiltWith = threads;
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
-  const threads = getThreadsCount();
+  const actual = getThreadsCount();
   return {
     name: 'wasm',
-    detail: `${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}`,
+    detail: `${simd ? 'SIMD' : 'no SIMD'}, ${actual} thread${actual === 1 ? '' : 's'}`,
     patches: installPatches('wasm'),
   };
 }
+
+/** tfjs-backend-wasm's registration priority (4.22.0), kept when the backend is registered again. */
+const WASM_PRIORITY = 2;
 
 async function startCpu(): Promise<Started> {
   await activate('cpu');

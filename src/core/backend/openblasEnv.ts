@@ -52,19 +52,28 @@ export function recommendedCoreType(): 'SkylakeX' | 'Haswell' | undefined {
 }
 
 /**
- * Before training workers start: sets OPENBLAS_CORETYPE, and OPENBLAS_NUM_THREADS to 1, in this
- * process's real environment (effective on the main thread only) when the addon is there and not
+ * Before training workers start: sets OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS (setOpenBlasThreads) in
+ * this process's real environment (effective on the main thread only) when the addon is there and not
  * switched off; values the user set are kept. `env` is the environment of the code that will load the
  * addon (a worker's own copy).
- *
- * One BLAS thread per run: with OpenBLAS's thread pool (2 threads) a long-lived process that runs one
- * worker after another hung on the second or third run's first matmul (the VS Code extension host,
- * reproduced by test/e2e/panel.ts; fine with 1 thread), and parallel runs already take one core each.
  */
 export function prepareOpenBlasEnv(env: NodeJS.ProcessEnv = process.env): void {
   const addon = blasAddonPath(env);
   if (modeOf(env) === 'off' || addon === undefined || !existsSync(addon)) return;
   setOpenBlasCoreType();
+  setOpenBlasThreads();
+}
+
+/**
+ * One OpenBLAS thread for training, wherever it runs, unless the user set OPENBLAS_NUM_THREADS:
+ * - sgemm's results depend on its thread count (a quick run ends with other weights on 1 and 2 threads),
+ *   so a run resumed in VS Code, in a worker of `--parallel` or in the CLI must see the same count to end
+ *   bit-identical to an uninterrupted one;
+ * - with a 2-thread pool a long-lived process that runs one worker after another hung on the second or
+ *   third run's first matmul (the VS Code extension host, reproduced by test/e2e/panel.ts);
+ * - parallel runs already take one core each.
+ */
+export function setOpenBlasThreads(): void {
   process.env.OPENBLAS_NUM_THREADS ??= '1';
 }
 

@@ -22,6 +22,21 @@ export function cifarRecordBytes(variant: CifarVariant): number {
   return variant === 10 ? 1 + PIXELS : 2 + PIXELS;
 }
 
+/** The largest official batch file is CIFAR-100's train.bin: 50,000 records. */
+export const MAX_CIFAR_RECORDS = 50_000;
+
+/** Refuses a file too large to be a CIFAR batch from its size alone, before it is read or its split allocated. */
+export function checkCifarSize(size: number, variant: CifarVariant, source: string): void {
+  const max = MAX_CIFAR_RECORDS * cifarRecordBytes(variant);
+  if (size <= max) return;
+  throw new DatasetError(
+    'format',
+    source,
+    `the file is ${size.toLocaleString('en-US')} B, more than any CIFAR-${variant} batch file (at most ${MAX_CIFAR_RECORDS.toLocaleString('en-US')} records = ${max.toLocaleString('en-US')} B)`,
+    `It is damaged or not a CIFAR-${variant} batch: extract the archive again, or delete the folder so it is downloaded again`,
+  );
+}
+
 /** Checks length and labels; returns the number of records. Allocates nothing. */
 export function checkCifar(bytes: Uint8Array, variant: CifarVariant, source: string): number {
   const record = cifarRecordBytes(variant);

@@ -11,6 +11,19 @@ export interface IdxArray {
 
 /** Largest payload accepted; the datasets here are < 50 MB, so anything near this is a damaged header. */
 const MAX_IDX_BYTES = 2 ** 31 - 1;
+/** Largest IDX file (raw or .gz) read at all: MNIST's largest is 47 MB. Checked from the size, before reading. */
+export const MAX_IDX_FILE_BYTES = 256 * 2 ** 20;
+
+/** Refuses a file too large to be one of the IDX files here from its size alone, before it is read. */
+export function checkIdxFileSize(size: number, source: string): void {
+  if (size <= MAX_IDX_FILE_BYTES) return;
+  throw new DatasetError(
+    'format',
+    source,
+    `the file is ${size.toLocaleString('en-US')} B; the IDX files of MNIST and Fashion-MNIST are under 50 MB (this reader takes at most ${MAX_IDX_FILE_BYTES.toLocaleString('en-US')} B)`,
+    REDOWNLOAD,
+  );
+}
 const TYPE_NAMES: Record<number, string> = { 0x08: 'unsigned byte', 0x09: 'signed byte', 0x0b: 'int16', 0x0c: 'int32', 0x0d: 'float32', 0x0e: 'float64' };
 const REDOWNLOAD = 'Delete the file and download or copy it again';
 

@@ -5,10 +5,10 @@ import { basename, join } from 'node:path';
 import type { DatasetConfig, DatasetName } from '../experiment/types';
 import { extractFolder } from './archive';
 import { md5File, md5Hex } from './checksum';
-import { allocCifar, checkCifar, cifarRecordBytes, decodeCifarInto } from './cifar';
+import { allocCifar, checkCifar, checkCifarSize, cifarRecordBytes, decodeCifarInto } from './cifar';
 import { downloadFile, type FetchPolicy } from './download';
 import { DatasetError } from './errors';
-import { idxHeader, readIdx } from './idx';
+import { checkIdxFileSize, idxHeader, readIdx } from './idx';
 import { cacheFolder, cacheRoot, locate, type Located, type Origin } from './locate';
 import { withLock } from './lock';
 import { resolveAugment } from './pipeline';
@@ -220,6 +220,7 @@ async function readIdxFiles(spec: IdxDatasetSpec, found: Extract<Located, { kind
   for (const role of IDX_ROLES) {
     const path = found.paths[role];
     const { name, md5: expected } = spec.files[role];
+    checkIdxFileSize((await stat(path)).size, path);
     const idx = readIdx(await readFile(path), path);
     const md5 = md5Hex(idxHeader(idx.dims), idx.data);
     if (md5 !== expected) {
@@ -266,6 +267,7 @@ async function readCifarFiles(
   const readSplit = async (paths: string[]): Promise<ImageSet> => {
     // Sizes first, so the split is allocated once and each file is decoded straight into it.
     const sizes = await Promise.all(paths.map(async (p) => (await stat(p)).size));
+    sizes.forEach((size, i) => checkCifarSize(size, spec.variant, paths[i]!));
     const out = allocCifar(sizes.reduce((a, s) => a + Math.floor(s / recordBytes), 0), spec.variant);
     let at = 0;
     for (const path of paths) {

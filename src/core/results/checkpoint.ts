@@ -5,12 +5,14 @@
 // A save never touches the current checkpoint until a complete new one exists:
 //   1. write checkpoint.tmp-<pid>/ (each file fsynced), 2. rename checkpoint/ → checkpoint.old/,
 //   3. rename checkpoint.tmp-<pid>/ → checkpoint/, 4. remove checkpoint.old/.
-// A crash at any point leaves checkpoint/ or checkpoint.old/ complete (see loadCheckpoint).
+// A crash at any point leaves checkpoint/ or checkpoint.old/ complete (see loadCheckpoint); the
+// reliability tests kill the process at each of these steps through faults.ts.
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileError, fsyncDir, writeFileAtomic, type WriteFile } from './atomic';
+import { faultPoint } from './faults';
 import type { Checkpoint, CheckpointTensor } from './types';
 
 const LIVE = 'checkpoint';
@@ -48,14 +50,19 @@ export function saveCheckpoint(runDir: string, ckpt: Checkpoint, write: WriteFil
   try {
     mkdirSync(tmp);
     write(join(tmp, BINARY), chunks);
+    faultPoint('checkpoint-partial');
     write(join(tmp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
     fsyncDir(tmp);
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     throw fileError(`Could not save checkpoint in ${tmp} (the previous checkpoint is kept)`, err);
   }
+  faultPoint('checkpoint-written');
   try {
-    if (existsSync(live)) renameSync(live, old);
+    if (existsSync(live)) {
+      renameSync(live, old);
+      faultPoint('checkpoint-aside');
+    }
     renameSync(tmp, live);
   } catch (err) {
     try {
@@ -65,6 +72,7 @@ export function saveCheckpoint(runDir: string, ckpt: Checkpoint, write: WriteFil
     throw fileError(`Could not move the new checkpoint into ${live} (the previous checkpoint is kept)`, err);
   }
   fsyncDir(runDir);
+  faultPoint('checkpoint-moved');
   rmSync(old, { recursive: true, force: true });
   return live;
 }

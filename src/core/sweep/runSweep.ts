@@ -1,13 +1,17 @@
 // Executes a SweepPlan: the frozen prior first (found again if an identical one is already trained),
 // then every α × seed run and the reference runs, `parallel` at a time. Finished runs of the same
 // sweep are skipped and interrupted ones resumed from their checkpoints, so a sweep can be stopped
-// and started again at any point.
+// and started again at any point. With a shard, only that share of the planned runs is run (see
+// shard.ts), and the frozen prior is trained by whichever process needs it first (see lock.ts).
+import { join } from 'node:path';
 import type { ExperimentConfig } from '../experiment/types';
 import type { ResultsStore } from '../results/store';
 import type { RunRecord } from '../results/types';
 import type { TrainEvent } from '../train/events';
 import type { RunJob } from '../../shared/protocol';
+import { once } from './lock';
 import { type PlannedRun, configFingerprint, existingRuns, planKey, planSweep } from './plan';
+import { type Shard, inShard } from './shard';
 
 export type ExecuteJob = (job: RunJob, signal: AbortSignal | undefined, onEvent: (e: TrainEvent, runId: string) => void) => Promise<RunRecord>;
 
@@ -24,6 +28,10 @@ export interface SweepOptions {
   sweepId?: string;
   /** Run only the planned runs this accepts (e.g. the seeds of one α); the others are neither run nor returned. */
   only?: (run: PlannedRun) => boolean;
+  /** Run only this shard's share of the planned runs (applied before `only`). */
+  shard?: Shard;
+  /** Timing of the prior's lock (tests shorten it). */
+  lockTiming?: { heartbeatMs?: number; staleMs?: number; pollMs?: number };
   signal?: AbortSignal;
   onEvent?: (e: TrainEvent, runId: string) => void;
   log?: (msg: string) => void;
@@ -57,7 +65,9 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   const log = opts.log ?? (() => undefined);
   const plan = planSweep(config);
   const sweepId = opts.sweepId ?? (opts.fresh ? `${plan.sweepId}-${stamp()}` : plan.sweepId);
-  const planned = opts.only ? plan.runs.filter(opts.only) : plan.runs;
+  const shard = opts.shard;
+  const share = shard ? plan.runs.filter((_, i) => inShard(i, shard)) : plan.runs;
+  const planned = opts.only ? share.filter(opts.only) : share;
   const all = store.listRuns().flatMap((s) => (s.damaged ? [] : [s.record]));
   const onEvent = opts.onEvent ?? (() => undefined);
 
@@ -74,23 +84,34 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
     if (rec.role !== 'prior' || rec.status !== 'finished') {
       throw new Error(`prior.run: run ${priorRunId} is ${rec.status === 'finished' ? `a ${rec.role ?? 'plain'} run, not a prior` : rec.status}; give the id of a finished prior run (imlp list shows them)`);
     }
-  } else if (plan.prior) {
+  } else if (plan.prior && !(shard && planned.length === 0)) {
     // A frozen prior is keyed by what determines its weights, so every sweep with the same prior reuses it.
     const cfg = priorConfig(config, 'own');
     const { name: _n, ...identity } = cfg;
-    const priorSweep = `prior-${configFingerprint({ identity, seed: plan.prior.seed })}`;
-    const previous = existingRuns(all, priorSweep).get(planKey(plan.prior));
-    if (previous?.status === 'finished') {
-      log(`reusing the trained prior ${previous.id} (test accuracy ${(100 * previous.result!.testAccuracy).toFixed(2)}%)`);
-      priorRunId = previous.id;
-    } else {
-      log(previous ? `resuming the prior ${previous.id}` : `training the frozen prior (${cfg.training.epochs} epochs)`);
-      const rec = await execute(jobFor(plan.prior, cfg, priorSweep, previous), signal, onEvent);
-      if (rec.status !== 'finished') {
-        return { sweepId, records: [rec], skipped: 0 };
-      }
-      priorRunId = rec.id;
-    }
+    const priorRun = plan.prior;
+    const priorSweep = `prior-${configFingerprint({ identity, seed: priorRun.seed })}`;
+    const latest = () => existingRuns(store.listRuns().flatMap((s) => (s.damaged ? [] : [s.record])), priorSweep).get(planKey(priorRun));
+    const first = existingRuns(all, priorSweep).get(planKey(priorRun));
+    if (first?.status === 'finished') log(`reusing the trained prior ${first.id} (test accuracy ${(100 * first.result!.testAccuracy).toFixed(2)}%)`);
+    // Shards sharing a results folder train it once: whoever takes the lock first; the others wait for it.
+    let trainedHere = false;
+    const rec = first?.status === 'finished' ? first : await once(join(store.root, 'locks', priorSweep), {
+      what: 'the frozen prior',
+      done: () => {
+        const r = latest();
+        return r?.status === 'finished' ? r : undefined;
+      },
+      run: async () => {
+        const previous = latest();
+        log(previous ? `resuming the prior ${previous.id}` : `training the frozen prior (${cfg.training.epochs} epochs)`);
+        trainedHere = true;
+        return execute(jobFor(priorRun, cfg, priorSweep, previous), signal, onEvent);
+      },
+    }, { ...opts.lockTiming, signal, log });
+    if (!rec) return { sweepId, records: [], skipped: 0 };
+    if (rec.status !== 'finished') return { sweepId, records: [rec], skipped: 0 };
+    if (rec !== first && !trainedHere) log(`using the frozen prior ${rec.id} that another process trained (test accuracy ${(100 * rec.result!.testAccuracy).toFixed(2)}%)`);
+    priorRunId = rec.id;
   }
 
   const existing = existingRuns(all, sweepId);

@@ -19,6 +19,8 @@ export interface PanelServices {
   /** The results store a target reads. */
   rootOf(target: PanelTarget): string;
   summaries(root: string): RunSummary[];
+  /** The store holding a run: the target's, or an extra imlp.resultsLocations folder (a cluster's). */
+  rootOfRun?(runId: string): string | undefined;
   /** Reads the store again now (a run this panel shows has started). */
   reread(root: string): void;
   isAlive(r: RunRecord): boolean;
@@ -35,6 +37,7 @@ const FOLLOW_EVERY_MS = 2000;
 const PNG_TIMEOUT_MS = 15_000;
 
 export class ExperimentPanel implements vscode.Disposable {
+  private cachedRoot: string | undefined;
   private experimentName = '';
   private overlays: string[] = [];
   private selected: string | null = null;
@@ -61,14 +64,18 @@ export class ExperimentPanel implements vscode.Disposable {
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
       panel.onDidDispose(() => this.dispose()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('imlp')) this.cachedRoot = undefined;
+      }),
     );
     this.followTimer = setInterval(() => this.follow(), FOLLOW_EVERY_MS);
     this.followTimer.unref?.();
     void this.loadName().then(() => this.refresh());
   }
 
+  /** The results store this panel reads: from the settings once (every training event asks), again after they change. */
   get root(): string {
-    return this.s.rootOf(this.target);
+    return (this.cachedRoot ??= this.s.rootOf(this.target));
   }
 
   private async loadName(): Promise<void> {
@@ -120,7 +127,7 @@ export class ExperimentPanel implements vscode.Disposable {
 
   /** The run's curves as stored in its metrics.jsonl (steps per epoch kept once known). */
   private readSeries(runId: string): void {
-    const read = new ResultsStore(this.root).readMetrics(runId);
+    const read = this.storeOf(runId).readMetrics(runId);
     const { series, stepsPerEpoch } = seriesFromEvents(runId, read.events);
     this.series = series;
     this.stepsPerEpoch ??= stepsPerEpoch;
@@ -156,9 +163,13 @@ export class ExperimentPanel implements vscode.Disposable {
     this.appendTimer ??= setTimeout(() => this.flush(), APPEND_EVERY_MS);
   }
 
+  private storeOf(runId: string): ResultsStore {
+    return new ResultsStore(this.s.rootOfRun?.(runId) ?? this.root);
+  }
+
   private belongs(runId: string): boolean {
     try {
-      const r = new ResultsStore(this.root).openRun(runId).record;
+      const r = this.storeOf(runId).openRun(runId).record;
       if (this.target.kind === 'experiment') return ofExperiment(r, this.target.file, this.experimentName);
       return r.sweepId !== undefined && this.target.sweepIds.includes(r.sweepId);
     } catch {
@@ -233,7 +244,7 @@ export class ExperimentPanel implements vscode.Disposable {
 
   private async act(action: Extract<FromPanel, { type: 'action' }>['action'], runId?: string): Promise<void> {
     const file = this.target.kind === 'experiment' ? vscode.Uri.file(this.target.file) : undefined;
-    const run = runId ? { id: runId, root: this.root } : undefined;
+    const run = runId ? { id: runId, root: this.storeOf(runId).root } : undefined;
     switch (action) {
       case 'run': return void (await vscode.commands.executeCommand('imlp.run', file));
       case 'sweep': return void (await vscode.commands.executeCommand('imlp.sweep', file));
@@ -241,7 +252,7 @@ export class ExperimentPanel implements vscode.Disposable {
       case 'resume':
         // A sweep continues as a whole (its finished runs are kept); a lone run resumes from its checkpoint.
         if (file && this.view?.sweeps.length) return void (await vscode.commands.executeCommand('imlp.sweep', file));
-        return void (await vscode.commands.executeCommand('imlp.resume', run ?? (this.view?.selectedRunId ? { id: this.view.selectedRunId, root: this.root } : undefined)));
+        return void (await vscode.commands.executeCommand('imlp.resume', run ?? (this.view?.selectedRunId ? { id: this.view.selectedRunId, root: this.storeOf(this.view.selectedRunId).root } : undefined)));
       case 'openFile':
         if (file) await vscode.window.showTextDocument(file, { viewColumn: vscode.ViewColumn.One });
         return;
@@ -284,7 +295,8 @@ export class ExperimentPanel implements vscode.Disposable {
       if (!view.schedule) throw new Error('the selected run has no α schedule (it is not an I-MLP run, or has not started)');
       content = format === 'svg' ? scheduleSvg(view.schedule, `α schedule of ${view.schedule.runId}`) : scheduleCsv(view.schedule);
     }
-    const subject = chart === 'accuracy' ? view.sweeps.map((r) => r.sweepId).join('+') : view.selectedRunId ?? 'run';
+    // Sweep ids come from run.json files, which a cloned workspace controls: "/" or ".." must not pick the folder.
+    const subject = (chart === 'accuracy' ? view.sweeps.map((r) => r.sweepId).join('+') : view.selectedRunId ?? 'run').replace(/[^A-Za-z0-9._+-]+|\.{2,}/g, '-');
     const file = target ?? join(this.root, 'exports', `${subject}-${chart}.${format}`);
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileSync(file, content);

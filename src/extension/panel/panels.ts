@@ -39,7 +39,9 @@ export class Panels implements vscode.Disposable {
         },
       }),
       index.onDidChange((root) => {
-        for (const p of this.panels.values()) if (root === '' || root === p.root) p.refresh();
+        // The extra imlp.resultsLocations feed every panel (a cluster's shards of the panel's sweep).
+        const extra = root !== '' && this.index.locations().includes(root);
+        for (const p of this.panels.values()) if (root === '' || root === p.root || extra) p.refresh();
       }),
       runner.onDidTrainEvent((e) => {
         for (const p of this.panels.values()) p.onTrainEvent(e);
@@ -73,7 +75,8 @@ export class Panels implements vscode.Disposable {
     const p = new ExperimentPanel(panel, target, html, {
       log: this.log,
       rootOf: (t) => (t.kind === 'experiment' ? resultsRootOf(vscode.Uri.file(t.file)) : t.root),
-      summaries: (root) => this.index.get(root),
+      summaries: (root) => this.index.withLocations(root),
+      rootOfRun: (id) => this.index.rootOfRun(id),
       reread: (root) => this.index.refresh(root, true),
       isAlive: (r) => this.runContext.isAlive(r),
       trainsHere: (id) => this.runner.isActive(id),

@@ -98,6 +98,13 @@ export class ThemeColor {
 export class MarkdownString {
   constructor(public value = '') {}
 }
+export class Hover {
+  /** As in VS Code: always a list. */
+  readonly contents: MarkdownString[];
+  constructor(contents: MarkdownString | MarkdownString[], public range?: Range) {
+    this.contents = Array.isArray(contents) ? contents : [contents];
+  }
+}
 
 export enum DiagnosticSeverity { Error = 0, Warning = 1, Information = 2, Hint = 3 }
 export class Diagnostic {
@@ -193,6 +200,7 @@ export const stub = {
   modalAnswer: undefined as string | undefined,
   codeLensProviders: [] as { selector: unknown; provider: any }[],
   codeActionProviders: [] as { selector: unknown; provider: any }[],
+  hoverProviders: [] as { selector: unknown; provider: any }[],
   treeProviders: new Map<string, any>(),
   treeViews: new Map<string, any>(),
   contentProviders: new Map<string, any>(),
@@ -219,6 +227,7 @@ export const stub = {
     this.modalAnswer = undefined;
     this.codeLensProviders.length = 0;
     this.codeActionProviders.length = 0;
+    this.hoverProviders.length = 0;
     this.treeProviders.clear();
     this.treeViews.clear();
     this.contentProviders.clear();
@@ -429,6 +438,10 @@ export const languages = {
   },
   registerCodeActionsProvider: (selector: unknown, provider: unknown) => {
     stub.codeActionProviders.push({ selector, provider });
+    return new Disposable();
+  },
+  registerHoverProvider: (selector: unknown, provider: unknown) => {
+    stub.hoverProviders.push({ selector, provider });
     return new Disposable();
   },
   createDiagnosticCollection: (name: string) => {

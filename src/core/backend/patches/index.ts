@@ -7,6 +7,7 @@ import { batchMatMul } from './batchMatMul';
 import { conv2dBackpropFilter } from './conv2dBackpropFilter';
 import { conv2dBackpropInput } from './conv2dBackpropInput';
 import { fusedMatMul } from './fusedMatMul';
+import { identity } from './identity';
 import { maxPoolGrad } from './maxPoolGrad';
 
 export type PatchedBackend = 'wasm' | 'cpu';
@@ -28,6 +29,7 @@ const PATCHES: Record<PatchedBackend, Record<string, Patch>> = {
     MaxPoolGrad: needsStock(maxPoolGrad),
     BatchMatMul: needsStock(batchMatMul),
     _FusedMatMul: needsStock(fusedMatMul),
+    Identity: needsStock(identity),
   },
   cpu: {
     Conv2DBackpropFilter: conv2dBackpropFilter,
@@ -44,10 +46,12 @@ export function installPatches(backendName: PatchedBackend): string[] {
   const patches = PATCHES[backendName];
   if (!installed.has(backendName)) {
     for (const [kernelName, patch] of Object.entries(patches)) {
-      const original = tf.getKernel(kernelName, backendName)?.kernelFunc;
-      const kernelFunc = patch(backendName, original);
-      if (original !== undefined) tf.unregisterKernel(kernelName, backendName);
-      tf.registerKernel({ kernelName, backendName, kernelFunc });
+      const stock = tf.getKernel(kernelName, backendName);
+      const kernelFunc = patch(backendName, stock?.kernelFunc);
+      if (stock !== undefined) tf.unregisterKernel(kernelName, backendName);
+      // The stock setup binds the kernel to the backend's module: it must run again for a new instance
+      // of the backend (wasm with another thread count, wasmThreads.ts).
+      tf.registerKernel({ ...stock, kernelName, backendName, kernelFunc });
     }
     installed.add(backendName);
   }
