@@ -4,25 +4,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ResultsStore } from '../../src/core/results/store';
 import type { RunRecord } from '../../src/core/results/types';
-import { scratch } from './helpers';
+import { scratch, writeTinySweep } from './helpers';
 
 const CLI = resolve('dist/cli.js');
 const { root: dir } = scratch('imlp-merge-');
 
-const tiny = join(dir, 'tiny.imlp.json');
-writeFileSync(tiny, JSON.stringify({
-  name: 'tiny',
-  dataset: { name: 'mnist', trainSubset: 500, testSubset: 300 },
-  model: { kind: 'imlp' },
-  prior: { preset: 'cnn-tiny', training: { epochs: 1 } },
-  interpolation: { alpha: [0, 0.5, 1] },
-  training: { epochs: 1, batchSize: 100, lr: 0.001, seeds: [0] },
-  backend: 'wasm',
-}, null, 2));
+const tiny = writeTinySweep(dir);
 
 const imlp = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 function imlpAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {

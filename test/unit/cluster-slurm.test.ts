@@ -6,7 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { writeTinySweep } from './helpers';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ResultsStore } from '../../src/core/results/store';
@@ -76,16 +77,7 @@ async function waitForJob(jobId: string, timeoutMs: number): Promise<Record<stri
 }
 
 test('the emitted job array runs a tiny sweep in 2 shards on a real Slurm; the merged report misses nothing', { skip, timeout: 240_000 }, async () => {
-  const file = join(dir, 'tiny.imlp.json');
-  writeFileSync(file, JSON.stringify({
-    name: 'tiny',
-    dataset: { name: 'mnist', trainSubset: 500, testSubset: 300 },
-    model: { kind: 'imlp' },
-    prior: { preset: 'cnn-tiny', training: { epochs: 1 } },
-    interpolation: { alpha: [0, 0.5, 1] },
-    training: { epochs: 1, batchSize: 100, lr: 0.001, seeds: [0] },
-    backend: 'wasm',
-  }, null, 2));
+  const file = writeTinySweep(dir);
   const emit = sh(process.execPath, [CLI, 'sweep', file, '--emit', 'slurm', '--shards', '2', '--cpus', '1', '--mem', '2G', '--time', '10', '--results', results]);
   assert.equal(emit.status, 0, emit.stderr);
   const script = emit.stdout.trim();

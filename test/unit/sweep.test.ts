@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,6 +30,10 @@ const tiny = experiment('tiny', {
 
 const imlp = (args: string[], results: string) => spawnSync(process.execPath, [CLI, ...args, '--results', results], { encoding: 'utf8' });
 const records = (results: string): RunRecord[] => new ResultsStore(results).listRuns().flatMap((s) => (s.damaged ? [] : [s.record]));
+/** SHA-256 of every run's final checkpoint tensors, by role and α. */
+const checkpoints = (results: string) => Object.fromEntries(records(results).map((r) => [
+  `${r.role}:${r.alpha ?? ''}`, createHash('sha256').update(readFileSync(join(results, 'runs', r.id, 'checkpoint', 'tensors.bin'))).digest('hex'),
+]));
 const byKey = (rs: RunRecord[]) => Object.fromEntries(rs.map((r) => [`${r.role}:${r.alpha ?? ''}`, r.result?.testAccuracy]));
 
 test('a sweep trains the prior once, runs every α and both references, and α = 1 / α = 0 reproduce them exactly', () => {
@@ -74,6 +79,9 @@ test('by default a sweep runs one single-threaded worker per core, says so, and 
   const cores = availableParallelism();
   if (cores > 1) assert.match(r.stderr, new RegExp(`^${Math.min(cores, 4)} runs at a time × 1 thread each on ${cores} cores \\(auto; change with --parallel N and --threads N\\)$`, 'm'));
   assert.deepEqual(byKey(records(results)), byKey(records(join(dir, 'seq'))));
+  // Not just the accuracies: the final weights and optimiser state, bit for bit, in a worker as in the CLI's
+  // own thread (one OpenBLAS thread for both: sgemm's results depend on its thread count).
+  assert.deepEqual(checkpoints(results), checkpoints(join(dir, 'seq')));
   // A choice is said, and oversubscribing the cores is said, not refused (everything here is finished: nothing trains).
   const over = imlp(['sweep', tiny, '--parallel', '2', '--threads', '2'], results);
   assert.equal(over.status, 0, over.stderr);
