@@ -41,10 +41,7 @@ export async function runCli(args: string[]): Promise<CliRun> {
   const command = `imlp ${args.join(' ')} --results <temp dir>`;
   try {
     const t0 = performance.now();
-    // With the environment a user has: not the OpenBLAS thread count step-time.ts set for itself.
-    const env = { ...process.env };
-    if (env.IMLP_BENCH_SET_BLAS_THREADS) delete env.OPENBLAS_NUM_THREADS;
-    const child = spawn(process.execPath, [CLI, ...args, '--results', results], { cwd: PROJECT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args, '--results', results], { cwd: PROJECT, env: userEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     let peakKiB = 0;
@@ -92,6 +89,17 @@ export interface AppFigures {
   errors: string[];
 }
 
+/**
+ * The environment a user has: without the OpenBLAS thread count step-time.ts set for its own timings (with
+ * it, the extension host's training workers would share a 2-thread pool, which hangs; openblasEnv.ts).
+ */
+function userEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  if (env.IMLP_BENCH_SET_BLAS_THREADS) delete env.OPENBLAS_NUM_THREADS;
+  delete env.IMLP_BENCH_SET_BLAS_THREADS;
+  return env;
+}
+
 /** Whether bench/event-loop.ts can run here: it needs the code-server of `bash scripts/setup-vscode-test.sh`. */
 export const hostBenchAvailable = () => existsSync(CODE_SERVER);
 
@@ -102,7 +110,7 @@ export const hostBenchAvailable = () => existsSync(CODE_SERVER);
 export function eventLoop(runNow: boolean): EventLoopFigure | { source: string; missing: string } {
   let failed: string | undefined;
   if (runNow) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/event-loop.ts'], { cwd: PROJECT, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/event-loop.ts'], { cwd: PROJECT, env: userEnv(), stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
     process.stderr.write(r.stderr ?? '');
     const why = /Error: (.*?)(?:; its console ends:|$)/m.exec(r.stderr ?? '')?.[1] ?? `exit ${r.status}`;
     if (r.status !== 0) failed = `npm run bench:host failed (${why}; logs in test-results/bench-event-loop/)`;

@@ -13,12 +13,15 @@ import { readTheme, watchTheme, type Theme } from './theme';
 
 interface VsCodeApi {
   postMessage(message: FromPanel): void;
+  getState(): PanelState | undefined;
   setState(state: PanelState): void;
 }
 /** What the host's serializer reads to restore the panel after a window reload. */
 interface PanelState {
   target: PanelTarget;
   selectedRunId: string | null;
+  /** The run the user chose in the table, chosen again after a reload (else the drawn run follows training). */
+  picked?: string | null;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
@@ -59,8 +62,13 @@ const loss = new LossChart(lossEl, lossNote, theme);
 const schedule = new ScheduleChart(scheduleEl, scheduleNote, theme);
 const accuracy = new AccuracyChart(accuracyEl, accuracyLegend, accuracyNote, theme, (runId) => act('showRun', runId));
 const charts: Record<ChartId, Chart> = { loss, schedule, accuracy };
+const chartEls: Record<ChartId, HTMLElement> = { loss: lossEl, schedule: scheduleEl, accuracy: accuracyEl };
 const banner = new Banner(bannerEl, act);
-const table = new RunTable(tableEl, (runId) => post({ type: 'select', runId }), (runId) => act('showRun', runId));
+let picked = vscode.getState()?.picked ?? null;
+const table = new RunTable(tableEl, (runId) => {
+  picked = runId;
+  post({ type: 'select', runId });
+}, (runId) => act('showRun', runId));
 
 function card(chart: ChartId, heading: string, extra: Node[], ...body: Node[]): HTMLElement {
   const head = make('div', { className: 'card-head' }, make('h2', { textContent: heading }), ...extra, exportButtons(chart, (f) => exportChart(chart, f)));
@@ -111,7 +119,7 @@ function exportChart(chart: ChartId, format: ExportFormat): void {
 
 // ---- messages from the host
 function showView(view: PanelView): void {
-  vscode.setState({ target: view.target, selectedRunId: view.selectedRunId });
+  vscode.setState({ target: view.target, selectedRunId: view.selectedRunId, picked });
   title.textContent = view.title;
   // Only an experiment file can be opened; a panel of chosen sweeps has none.
   openFile.hidden = view.target.kind !== 'experiment';
@@ -143,6 +151,8 @@ function handle(m: ToPanel): void {
       const dataUrl = png(m.chart);
       return post(dataUrl ? { type: 'png', requestId: m.requestId, dataUrl } : { type: 'png', requestId: m.requestId, dataUrl: null, error: `the ${m.chart} chart is empty` });
     }
+    case 'reveal':
+      return chartEls[m.chart].closest('section')!.scrollIntoView({ block: 'start' });
   }
 }
 

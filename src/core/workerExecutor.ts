@@ -25,7 +25,9 @@ const CANCEL_GRACE_MS = 30_000;
 
 /** One worker thread per run, running `script` (the bundled src/worker/trainWorker.ts). */
 export function workerExecutor(script: string, log: (msg: string) => void = () => undefined, options: WorkerExecutorOptions = {}): ExecuteJob {
-  prepareOpenBlasEnv(options.env); // a worker cannot set it for the OpenBLAS it loads (openblasEnv.ts)
+  // A worker cannot set the environment the OpenBLAS it loads reads (openblasEnv.ts).
+  const note = prepareOpenBlasEnv(options.env);
+  if (note) log(note);
   return (job, signal, onEvent) => new Promise<RunRecord>((resolve, reject) => {
     const worker = new Worker(script, { ...(options.env ? { env: options.env } : {}), ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}) });
     let runId: string | undefined;

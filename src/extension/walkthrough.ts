@@ -1,7 +1,7 @@
 // The commands behind the buttons of the "first hour" walkthrough (package.json contributes.walkthroughs):
 // each does one step on the walkthrough's own experiment file (the "demo" preset, a whole α sweep in
 // about a minute), so a new user never has to find a file or answer a dialog. They are thin: the
-// work is done by the ordinary commands (imlp.newExperiment, imlp.runAlpha, imlp.sweep, imlp.openPanel,
+// work is done by the ordinary commands (imlp.newExperiment, imlp.runAlpha, imlp.sweep, imlp.openPanel (and its reveal),
 // imlp.exportChart). Context keys set here mark a step done only when its outcome happened
 // (a run finished), not merely when its button was pressed.
 import { existsSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { isExperimentPath } from './config';
 
 export const WALKTHROUGH_COMMANDS = [
   'imlp.walkthrough.createExperiment', 'imlp.walkthrough.runOne', 'imlp.walkthrough.openPanel',
-  'imlp.walkthrough.sweep', 'imlp.walkthrough.exportPlot',
+  'imlp.walkthrough.sweep', 'imlp.walkthrough.showPlot', 'imlp.walkthrough.exportPlot',
 ] as const;
 
 /** The walkthrough's experiment file, in the first workspace folder. */
@@ -88,6 +88,14 @@ export function registerWalkthrough(context: vscode.ExtensionContext, log: vscod
       const records = await vscode.commands.executeCommand<RunRecord[] | undefined>('imlp.sweep', uri);
       if (allFinished(records)) void setContext('swept');
       return records;
+    },
+    'imlp.walkthrough.showPlot': async () => {
+      const uri = await need();
+      if (!uri) return undefined;
+      // The accuracy chart is the panel's third: scrolled into view, below the loss and the schedule.
+      const panel = await vscode.commands.executeCommand<{ reveal(chart: 'accuracy'): void } | undefined>('imlp.openPanel', uri);
+      panel?.reveal('accuracy');
+      return panel;
     },
     'imlp.walkthrough.exportPlot': async () => {
       const uri = await need();

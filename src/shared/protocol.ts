@@ -134,7 +134,9 @@ export type ToPanel =
   /** New points of the selected run since the last message, batched by the host. */
   | { type: 'append'; series: LossSeries; currentStep: number }
   /** The host needs a chart as PNG (the export command): answer with `png`. */
-  | { type: 'renderPng'; requestId: number; chart: ChartId };
+  | { type: 'renderPng'; requestId: number; chart: ChartId }
+  /** Scroll a chart into view (the walkthrough's "Show the Plot"). */
+  | { type: 'reveal'; chart: ChartId };
 
 // ---- panel → host ----
 export type FromPanel =
@@ -181,6 +183,7 @@ export function isToPanel(m: unknown): m is ToPanel {
     case 'series': return isSeries(m.series);
     case 'append': return isSeries(m.series) && typeof m.currentStep === 'number';
     case 'renderPng': return typeof m.requestId === 'number' && typeof m.chart === 'string' && CHARTS.includes(m.chart);
+    case 'reveal': return typeof m.chart === 'string' && CHARTS.includes(m.chart);
     default: return false;
   }
 }

@@ -147,8 +147,11 @@ export async function walkthrough(wb: Workbench, cs: CodeServer, run: (name: str
     const f = await panelFrame(page);
     await poll('the panel in state "finished"', async () => (await f.locator('#banner').getAttribute('data-state', { timeout: 2000 }).catch(() => null)) === 'finished' || undefined, 60_000);
     await poll('7 points on the accuracy chart', async () => Number(await f.locator('#accuracy-chart').getAttribute('data-points', { timeout: 2000 }).catch(() => null)) === 7 || undefined, 30_000);
-    // The chart sits below the loss and the schedule: scroll to it, as the step's page tells the user to.
-    await f.locator('#accuracy-chart').scrollIntoViewIfNeeded();
+    // The chart sits below the loss and the schedule: the button scrolled the panel to it.
+    await poll('the accuracy chart scrolled into view', () => f.locator('#accuracy-chart').evaluate((el) => {
+      const top = (el as unknown as { getBoundingClientRect(): { top: number } }).getBoundingClientRect().top;
+      return top >= 0 && top < (globalThis as unknown as { innerHeight: number }).innerHeight;
+    }).then((v) => v || undefined, () => undefined), 10_000);
     await sleep(800); // the chart's last redraw
     await wb.screenshot('w5-finished-sweep-plot');
     await ticked(wb, 'readPlot');

@@ -22,7 +22,7 @@ function start(dir?: string): void {
   if (dir) stub.folders.push({ uri: vscode.Uri.file(dir), name: 'ws', index: 0 });
   const state = new Map<string, unknown>();
   activate({
-    subscriptions: [], extensionPath: process.cwd(),
+    subscriptions: [], extensionPath: process.cwd(), extensionUri: vscode.Uri.file(process.cwd()),
     workspaceState: { get: (k: string) => state.get(k), update: async (k: string, v: unknown) => void state.set(k, v) },
   } as unknown as vscode.ExtensionContext);
 }
@@ -77,6 +77,20 @@ test('"Create the Demo Experiment" writes imlp-demo.imlp.json from the demo pres
   const again = await run('imlp.walkthrough.createExperiment') as vscode.Uri;
   assert.equal(again.fsPath, uri.fsPath);
   assert.equal(stub.messages.filter((m) => m.kind === 'error').length, 0, 'no "already exists"');
+});
+
+test('"Show the Plot" opens the demo\'s panel scrolled to the accuracy chart, once the page is ready', async () => {
+  const dir = tempDir();
+  start(dir);
+  await run('imlp.walkthrough.createExperiment');
+  await run('imlp.walkthrough.showPlot');
+  const panel = stub.webviewPanels.at(-1)!;
+  assert.ok(panel, `a panel opened: ${JSON.stringify(stub.messages)} ${stub.logLines.join('\n')}`);
+  assert.deepEqual(panel.posted.filter((m) => (m as { type: string }).type === 'reveal'), [], 'nothing sent before the page is ready');
+  panel.receive({ type: 'ready' });
+  assert.deepEqual(panel.posted.filter((m) => (m as { type: string }).type === 'reveal'), [{ type: 'reveal', chart: 'accuracy' }]);
+  await run('imlp.walkthrough.showPlot'); // again, with the page showing: at once
+  assert.equal(panel.posted.filter((m) => (m as { type: string }).type === 'reveal').length, 2);
 });
 
 test('with no folder open, the walkthrough asks for one instead of failing', async () => {

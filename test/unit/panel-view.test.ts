@@ -48,7 +48,8 @@ describe('panel view', () => {
     assert.deepEqual(v.sweeps.map((s) => s.sweepId), ['sweep-new']);
     assert.deepEqual(v.runs.map((r) => r.id).sort(), runs.map((r) => r.id).sort());
     assert.equal(v.state, 'running');
-    assert.match(v.message, /1 run in progress, 2 of 3 finished/);
+    // Counted against the planned grid (5 α × 2 seeds), not the runs created so far.
+    assert.match(v.message, /1 run in progress, 2 of 10 α × seed runs finished/);
     // The training run is drawn unless the user picked another.
     assert.equal(v.selectedRunId, runs[2]!.id);
     assert.equal(view(file, store, { selected: runs[0]!.id }).selectedRunId, runs[0]!.id);
@@ -98,7 +99,7 @@ describe('panel view', () => {
     const v = view(file, store);
     assert.equal(v.state, 'cancelled');
     // 5 α × 2 seeds planned, one trained.
-    assert.match(v.message, /stopped with 9 planned α × seed runs not trained; 1 of 1 runs finished/);
+    assert.match(v.message, /stopped with 9 planned α × seed runs not trained; 1 of 10 α × seed runs finished/);
   });
 
   it('plans the sync-form schedule per sync, with the cumulative pull 1 − Π(1 − α_t)', () => {

@@ -52,26 +52,28 @@ export function recommendedCoreType(): 'SkylakeX' | 'Haswell' | undefined {
 }
 
 /**
- * Before training workers start: sets OPENBLAS_CORETYPE and OPENBLAS_NUM_THREADS (setOpenBlasThreads) in
- * this process's real environment (effective on the main thread only) when the addon is there and not
- * switched off; values the user set are kept. `env` is the environment of the code that will load the
- * addon (a worker's own copy).
+ * Before training workers start: sets OPENBLAS_CORETYPE (unless the user set it) and OPENBLAS_NUM_THREADS=1
+ * in this process's real environment (effective on the main thread only) when the addon is there and not
+ * switched off. `env` is the environment of the code that will load the addon (a worker's own copy).
+ * Returns a note when it overrides the user's thread count: OpenBLAS's pool belongs to the process and
+ * is shared by its workers, and with 2 threads the extension host's first training worker hung on its
+ * first matmul (reproduced by the event-loop benchmark, by test/e2e/panel.ts on a second or third run).
  */
-export function prepareOpenBlasEnv(env: NodeJS.ProcessEnv = process.env): void {
+export function prepareOpenBlasEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const addon = blasAddonPath(env);
-  if (modeOf(env) === 'off' || addon === undefined || !existsSync(addon)) return;
+  if (modeOf(env) === 'off' || addon === undefined || !existsSync(addon)) return undefined;
   setOpenBlasCoreType();
-  setOpenBlasThreads();
+  const asked = process.env.OPENBLAS_NUM_THREADS;
+  process.env.OPENBLAS_NUM_THREADS = '1';
+  return asked === undefined || asked === '1' ? undefined
+    : `OPENBLAS_NUM_THREADS=${asked} is not used for training in worker threads: they share one OpenBLAS pool, which hangs with more than one thread; each runs on 1`;
 }
 
 /**
- * One OpenBLAS thread for training, wherever it runs, unless the user set OPENBLAS_NUM_THREADS:
- * - sgemm's results depend on its thread count (a quick run ends with other weights on 1 and 2 threads),
- *   so a run resumed in VS Code, in a worker of `--parallel` or in the CLI must see the same count to end
- *   bit-identical to an uninterrupted one;
- * - with a 2-thread pool a long-lived process that runs one worker after another hung on the second or
- *   third run's first matmul (the VS Code extension host, reproduced by test/e2e/panel.ts);
- * - parallel runs already take one core each.
+ * One OpenBLAS thread for training in the launching thread too (`imlp run`), unless the user set
+ * OPENBLAS_NUM_THREADS: sgemm's results depend on its thread count (a quick run ends with other weights on
+ * 1 and 2 threads), so a run resumed in VS Code, in a worker of `--parallel` or in the CLI sees the same
+ * count and ends bit-identical to an uninterrupted one.
  */
 export function setOpenBlasThreads(): void {
   process.env.OPENBLAS_NUM_THREADS ??= '1';

@@ -38,6 +38,7 @@ const PNG_TIMEOUT_MS = 15_000;
 
 export class ExperimentPanel implements vscode.Disposable {
   private cachedRoot: string | undefined;
+  private pendingReveal: ChartId | undefined;
   private experimentName = '';
   private overlays: string[] = [];
   private selected: string | null = null;
@@ -200,6 +201,17 @@ export class ExperimentPanel implements vscode.Disposable {
     }
   }
 
+  /** After a window reload: the run the user had chosen (null: the drawn run follows training, as on open). */
+  restoreSelection(runId: string | null): void {
+    this.selected = runId;
+  }
+
+  /** Scrolls the page to a chart, now or as soon as the page is ready. */
+  reveal(chart: ChartId): void {
+    if (this.ready) this.post({ type: 'reveal', chart });
+    else this.pendingReveal = chart;
+  }
+
   private post(m: ToPanel): void {
     if (!this.ready && m.type !== 'view') return;
     void this.panel.webview.postMessage(m);
@@ -222,6 +234,8 @@ export class ExperimentPanel implements vscode.Disposable {
         this.ready = true;
         if (this.view) this.post({ type: 'view', view: this.view });
         if (this.series) this.post({ type: 'series', series: this.series });
+        if (this.pendingReveal) this.post({ type: 'reveal', chart: this.pendingReveal });
+        this.pendingReveal = undefined;
         return;
       case 'select':
         this.selected = m.runId;

@@ -68,13 +68,24 @@ function effectiveStatus(r: RunRecord, isAlive: (r: RunRecord) => boolean): RunR
   return r.status === 'running' && !isAlive(r) ? 'cancelled' : r.status;
 }
 
+/**
+ * "2 of 10 α × seed runs finished" when the sweeps' planned grids are known (counting runs not created yet,
+ * which a sweep starts one by one), else "2 of 3 runs finished".
+ */
+function progressOf(rows: readonly RunRecord[], reports: readonly SweepReport[]): string {
+  const planned = reports.reduce((n, r) => n + (r.plannedGrid ? r.plannedGrid.alphas.length * r.plannedGrid.seeds.length : 0), 0);
+  if (planned === 0) return `${rows.filter((r) => r.status === 'finished').length} of ${rows.length} runs finished`;
+  const finished = rows.filter((r) => r.status === 'finished' && r.role === 'run' && r.alpha !== undefined).length;
+  return `${finished} of ${planned} α × seed runs finished`;
+}
+
 export function headline(rows: readonly RunRecord[], isAlive: (r: RunRecord) => boolean, reports: readonly SweepReport[]): { state: PanelState; message: string } {
   if (rows.length === 0) return { state: 'empty', message: 'No runs yet. Run the experiment (▶ Run) or sweep α to fill this panel; results appear here as runs finish.' };
   const running = rows.filter((r) => effectiveStatus(r, isAlive) === 'running');
-  const finished = rows.filter((r) => r.status === 'finished').length;
+  const progress = progressOf(rows, reports);
   if (running.length > 0) {
     const r = running.sort(newestFirst)[0]!;
-    return { state: 'running', message: `Training: ${running.length} run${running.length === 1 ? '' : 's'} in progress, ${finished} of ${rows.length} finished (now ${r.id}, epoch ${r.progress.epoch + 1}/${r.config.training.epochs}).` };
+    return { state: 'running', message: `Training: ${running.length} run${running.length === 1 ? '' : 's'} in progress, ${progress} (now ${r.id}, epoch ${r.progress.epoch + 1}/${r.config.training.epochs}).` };
   }
   const newest = [...rows].sort(newestFirst)[0]!;
   const status = effectiveStatus(newest, isAlive);
@@ -83,15 +94,15 @@ export function headline(rows: readonly RunRecord[], isAlive: (r: RunRecord) => 
   }
   if (status === 'cancelled') {
     const why = newest.status === 'running' ? 'was interrupted (the process that trained it is gone)' : 'was cancelled';
-    return { state: 'cancelled', message: `Run ${newest.id} ${why} at epoch ${newest.progress.epoch + 1}, step ${newest.progress.globalStep}; ${finished} of ${rows.length} runs finished. Resume continues from the checkpoint; nothing trained is lost.` };
+    return { state: 'cancelled', message: `Run ${newest.id} ${why} at epoch ${newest.progress.epoch + 1}, step ${newest.progress.globalStep}; ${progress}. Resume continues from the checkpoint; nothing trained is lost.` };
   }
   // A sweep stopped between runs has no cancelled run, only runs that never started.
   const missing = reports.reduce((n, r) => n + r.missing.length, 0);
   if (missing > 0) {
-    return { state: 'cancelled', message: `The sweep stopped with ${missing} planned α × seed run${missing === 1 ? '' : 's'} not trained; ${finished} of ${rows.length} runs finished. Resume (Sweep α) trains the rest and keeps what is done.` };
+    return { state: 'cancelled', message: `The sweep stopped with ${missing} planned α × seed run${missing === 1 ? '' : 's'} not trained; ${progress}. Resume (Sweep α) trains the rest and keeps what is done.` };
   }
   const findings = reports.filter((r) => r.byAlpha.length > 0).map((r) => r.finding);
-  return { state: 'finished', message: `${finished} of ${rows.length} runs finished.${findings.length === 1 ? ` ${findings[0]}` : ''}` };
+  return { state: 'finished', message: `${progress}.${findings.length === 1 ? ` ${findings[0]}` : ''}` };
 }
 
 /** The α schedule a run follows, or null for runs that do not interpolate. */

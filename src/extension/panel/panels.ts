@@ -29,13 +29,14 @@ export class Panels implements vscode.Disposable {
     this.disposables = [
       vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel, state: unknown) => {
-          const target = (state as { target?: unknown } | undefined)?.target;
+          const { target, picked } = (state ?? {}) as { target?: unknown; picked?: unknown };
           if (!isPanelTarget(target)) {
             this.log.warn('panel: a restored panel had no valid target in its saved state; closing it');
             panel.dispose();
             return;
           }
-          this.attach(panel, target);
+          // The run the user had chosen in the table is chosen again (if it still exists).
+          this.attach(panel, target).restoreSelection(typeof picked === 'string' ? picked : null);
         },
       }),
       index.onDidChange((root) => {
