@@ -23,6 +23,13 @@ export class KernelScope {
     return out;
   }
 
+  /** A float32 tensor of these values, owned by the scope like a kernel's output. */
+  constant(values: Float32Array, shape: number[]): TensorInfo {
+    const out = { dataId: this.backend.write(values, shape, 'float32'), shape, dtype: 'float32' as const };
+    this.made.push(out);
+    return out;
+  }
+
   transpose(x: TensorInfo, perm: number[]): TensorInfo {
     return this.run('Transpose', { x }, { perm });
   }
