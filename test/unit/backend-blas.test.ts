@@ -106,12 +106,25 @@ fusedCases.push({
   blas: true,
 });
 
+// The conv weight gradient's im2col product (patches/conv2dBackpropFilter.ts) runs on OpenBLAS too.
+const convCases: Case[] = ([
+  [[4, 9, 8, 3], [3, 3, 3, 5], 2, [[0, 0], [1, 1], [1, 1], [0, 0]]],
+  [[2, 7, 7, 4], [3, 3, 4, 6], 1, 'same'],
+  [[3, 11, 9, 2], [3, 3, 2, 4], 2, 'valid'],
+] as const).map(([x, w, stride, pad]) => ({
+  name: `conv2d ${w.slice(0, 2).join('×')} stride ${stride} pad ${JSON.stringify(pad)}, ${w[2]}→${w[3]}: gradients`,
+  inputs: inputs([...x], [...w]),
+  run: ([a, b]: tf.Tensor[]) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad as tf.Conv2DAttrs['pad']),
+  grads: [0, 1],
+  blas: true,
+}));
+
 const reference = new Map<Case, Float32Array[]>();
 
 before(async () => {
   tf.env().set('IS_TEST', true); // silences the cpu backend's "install tfjs-node" banner
   await tf.setBackend('cpu');
-  for (const c of [...matMulCases, ...fusedCases]) reference.set(c, evaluate(c));
+  for (const c of [...matMulCases, ...fusedCases, ...convCases]) reference.set(c, evaluate(c));
   tf.env().set('IS_TEST', false);
 });
 
@@ -127,6 +140,11 @@ test('OpenBLAS BatchMatMul matches stock cpu: transposes, batches, broadcasting,
 test('OpenBLAS _FusedMatMul matches stock cpu: bias none/[n]/[1]/[1,n], linear and relu (elu via the patches)', needsAddon, async () => {
   await initBackend('wasm', undefined, { blas: 'on' });
   assertMatchesReference(fusedCases, true);
+});
+
+test('conv gradients with the im2col weight gradient on OpenBLAS match stock cpu', needsAddon, async () => {
+  await initBackend('wasm', undefined, { blas: 'on' });
+  assertMatchesReference(convCases, true);
 });
 
 test('switched off, the matmuls run on the patched wasm kernels and OpenBLAS is not called', needsAddon, async () => {

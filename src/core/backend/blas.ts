@@ -50,6 +50,11 @@ let active: BlasAddon | undefined;
 let registered = false;
 const loads = new Map<string, BlasAddon | Error>();
 
+/** Whether the wasm backend's matmuls run on OpenBLAS now (transposed operands then cost nothing extra). */
+export function blasActive(): boolean {
+  return active !== undefined;
+}
+
 /**
  * Switches the wasm backend's matmuls to OpenBLAS or back (call after the patches are installed: they
  * are the fallback). `on` throws when the addon cannot be loaded; `auto` then says why in `detail`.

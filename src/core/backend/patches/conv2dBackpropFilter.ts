@@ -11,11 +11,15 @@
 // one with many taps per output channel, keeps the dilated conv.
 import { backend_util } from '@tensorflow/tfjs';
 import type { Conv2DBackpropFilterAttrs, KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { blasActive } from '../blas';
 import { cropForConv } from './convEdges';
 import { type KernelScope, view, withKernelScope } from './kernelScope';
 
-/** Entries of the im2col columns above which the conv formulation is kept (128 MiB of float32). */
-const MAX_COLUMNS = 32 * 2 ** 20;
+/**
+ * Entries of the im2col columns above which the dilated conv is kept: 128 MiB of float32 with the OpenBLAS
+ * addon; 8 MiB without, where the product's transposed operand is materialised by wasm's slow Transpose.
+ */
+const MAX_COLUMNS = { blas: 32 * 2 ** 20, plain: 2 * 2 ** 20 };
 
 export function conv2dBackpropFilter(backendName: string, original: KernelFunc | undefined): KernelFunc {
   return (args) => {
@@ -44,7 +48,8 @@ export function conv2dBackpropFilter(backendName: string, original: KernelFunc |
       const uncut = info.padInfo.top >= 0 && info.padInfo.left >= 0 && -bottom < info.strideHeight && -right < info.strideWidth;
       // The one-hot conv costs rows·taps² multiply-adds against the gradient's rows·taps·co: worth it while
       // taps stays within a few times co (it runs ~25× faster than the dilated conv).
-      if (backendName === 'wasm' && uncut && rows * taps <= MAX_COLUMNS && taps <= 8 * info.outChannels) {
+      const maxColumns = blasActive() ? MAX_COLUMNS.blas : MAX_COLUMNS.plain;
+      if (backendName === 'wasm' && uncut && rows * taps <= maxColumns && taps <= 8 * info.outChannels) {
         const pad: backend_util.ExplicitPadding = [[0, 0], [info.padInfo.top, Math.max(0, bottom)], [info.padInfo.left, Math.max(0, right)], [0, 0]];
         return im2colGradient(scope, x, pad, dy, info);
       }
