@@ -89,6 +89,29 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+enum { SAME_LENGTH = 0, NOT_FLOAT32S = 1, LENGTHS_DIFFER = 2 };
+
+// n Float32Array arguments (none null) of one length: their data into `data`, the length into `length`.
+static int float32s_of_one_length(napi_env env, napi_value* argv, int n, float* data[], size_t* length) {
+  for (int i = 0; i < n; i++) {
+    size_t len = 0;
+    if (!float32s(env, argv[i], &data[i], &len) || data[i] == NULL) return NOT_FLOAT32S;
+    if (i > 0 && len != *length) return LENGTHS_DIFFER;
+    *length = len;
+  }
+  return SAME_LENGTH;
+}
+
+// n number arguments as floats (as a float32 tensor holds them). False if one is not a number.
+static bool floats_of(napi_env env, napi_value* argv, int n, float* out) {
+  for (int i = 0; i < n; i++) {
+    double value;
+    if (napi_get_value_double(env, argv[i], &value) != napi_ok) return false;
+    out[i] = (float)value;
+  }
+  return true;
+}
+
 // adam(w, out, m, v, g, beta1, 1 − beta1, beta2, 1 − beta2, epsilon, c2, lr / c1): one Adam update in a
 // single pass instead of tfjs's 12 temporary tensors the size of the parameter; the moments in place, the
 // new weights into `out` (a fresh tensor: XNNPACK caches packed weights by tensor, so w's own buffer must
@@ -101,22 +124,17 @@ static napi_value adam(napi_env env, napi_callback_info info) {
   napi_value argv[12];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc != 12) return fail(env, "imlp_blas.adam takes 12 arguments");
-  float *w, *out, *m, *v, *g;
-  size_t len_w, len_out, len_m, len_v, len_g;
-  if (!float32s(env, argv[0], &w, &len_w) || !float32s(env, argv[1], &out, &len_out) || !float32s(env, argv[2], &m, &len_m) ||
-      !float32s(env, argv[3], &v, &len_v) || !float32s(env, argv[4], &g, &len_g) || w == NULL || out == NULL || m == NULL ||
-      v == NULL || g == NULL)
-    return fail(env, "imlp_blas.adam: w, out, m, v and g must be Float32Arrays");
-  if (len_out != len_w || len_m != len_w || len_v != len_w || len_g != len_w)
-    return fail(env, "imlp_blas.adam: w, out, m, v and g must have one length");
-  float k[7];  // beta1, 1 - beta1, beta2, 1 - beta2, epsilon, c2, lr / c1
-  for (int i = 0; i < 7; i++) {
-    double value;
-    CHECK(napi_get_value_double(env, argv[5 + i], &value));
-    k[i] = (float)value;
+  float* a[5];  // w, out, m, v, g
+  size_t len = 0;
+  switch (float32s_of_one_length(env, argv, 5, a, &len)) {
+    case NOT_FLOAT32S: return fail(env, "imlp_blas.adam: w, out, m, v and g must be Float32Arrays");
+    case LENGTHS_DIFFER: return fail(env, "imlp_blas.adam: w, out, m, v and g must have one length");
   }
+  float k[7];  // beta1, 1 - beta1, beta2, 1 - beta2, epsilon, c2, lr / c1
+  if (!floats_of(env, argv + 5, 7, k)) return fail(env, "imlp_blas.adam: the constants must be numbers");
+  float *w = a[0], *out = a[1], *m = a[2], *v = a[3], *g = a[4];
   const float b1 = k[0], ob1 = k[1], b2 = k[2], ob2 = k[3], eps = k[4], c2 = k[5], step = k[6];
-  for (size_t i = 0; i < len_w; i++) {
+  for (size_t i = 0; i < len; i++) {
     const float gi = g[i];
     const float mi = m[i] * b1 + gi * ob1;
     const float vi = v[i] * b2 + (gi * gi) * ob2;
@@ -134,17 +152,17 @@ static napi_value lerp(napi_env env, napi_callback_info info) {
   napi_value argv[5];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc != 5) return fail(env, "imlp_blas.lerp takes 5 arguments");
-  float *w, *t, *out;
-  size_t len_w, len_t, len_out;
-  if (!float32s(env, argv[0], &w, &len_w) || !float32s(env, argv[1], &t, &len_t) || !float32s(env, argv[2], &out, &len_out) ||
-      w == NULL || t == NULL || out == NULL)
-    return fail(env, "imlp_blas.lerp: w, t and out must be Float32Arrays");
-  if (len_t != len_w || len_out != len_w) return fail(env, "imlp_blas.lerp: w, t and out must have one length");
-  double alpha, keep;
-  CHECK(napi_get_value_double(env, argv[3], &alpha));
-  CHECK(napi_get_value_double(env, argv[4], &keep));
-  const float a = (float)alpha, k = (float)keep;
-  for (size_t i = 0; i < len_w; i++) out[i] = w[i] * k + t[i] * a;
+  float* a[3];  // w, t, out
+  size_t len = 0;
+  switch (float32s_of_one_length(env, argv, 3, a, &len)) {
+    case NOT_FLOAT32S: return fail(env, "imlp_blas.lerp: w, t and out must be Float32Arrays");
+    case LENGTHS_DIFFER: return fail(env, "imlp_blas.lerp: w, t and out must have one length");
+  }
+  float k[2];  // alpha, 1 - alpha
+  if (!floats_of(env, argv + 3, 2, k)) return fail(env, "imlp_blas.lerp: alpha and 1 - alpha must be numbers");
+  const float *w = a[0], *t = a[1];
+  float* out = a[2];
+  for (size_t i = 0; i < len; i++) out[i] = w[i] * k[1] + t[i] * k[0];
   return NULL;
 }
 
