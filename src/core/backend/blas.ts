@@ -1,8 +1,7 @@
 // Optional native accelerator of the wasm backend: BatchMatMul and _FusedMatMul (bias, linear or relu)
-// through OpenBLAS sgemm, and Adam's update and the sync's pull in one pass each, an N-API addon built by `npm run build:native`
-// (native/blas). Single-thread
-// wasm SIMD tops out near 20–30 GFLOP/s; OpenBLAS reaches several times that, so MLP steps get ~3×
-// faster (notes: compute-backends.md §6–7). The addon computes on Float32Array views of the wasm heap,
+// through OpenBLAS sgemm, and Adam's update and the sync's pull in one pass each, an N-API addon built by
+// `npm run build:native` (native/blas). Single-thread wasm SIMD tops out near 20–30 GFLOP/s; OpenBLAS
+// reaches several times that, so MLP steps get ~3× faster (notes: compute-backends.md §6–7). The addon computes on Float32Array views of the wasm heap,
 // nothing is copied. Every case it does not take goes to the kernels registered before it (the
 // project's patches, then the stock kernels), and so does everything while it is switched off.
 import * as tf from '@tensorflow/tfjs';
@@ -146,12 +145,18 @@ function gemm(
     const row = size === 1 || (size === n && bias.shape[bias.shape.length - 1] === n);
     if (bias.dtype !== 'float32' || !row || bias.shape.length > outShape.length) return undefined;
   }
-  const heap = backend as WasmHeap;
-  // Allocate first: it may grow the heap, which detaches views taken before.
-  const out = heap.makeOutput(outShape, 'float32');
+  return computeInto(backend as WasmHeap, outShape, bias ? [a, b, bias] : [a, b], (out, [A, B, bias]) =>
+    addon.gemm(A!, B!, out, bias ?? null, batchA, batchB, m, n, k, transposeA, transposeB, activation));
+}
+
+/**
+ * A new float32 tensor of `shape` that `fill` writes, given heap views of it and of `inputs`; freed if
+ * `fill` throws. Allocated first: allocating may grow the heap, which detaches views taken before.
+ */
+function computeInto(heap: WasmHeap, shape: number[], inputs: TensorInfo[], fill: (out: Float32Array, views: Float32Array[]) => void): TensorInfo {
+  const out = heap.makeOutput(shape, 'float32');
   try {
-    const view = (t: TensorInfo) => heap.typedArrayFromHeap(t);
-    addon.gemm(view(a), view(b), view(out), bias ? view(bias) : null, batchA, batchB, m, n, k, transposeA, transposeB, activation);
+    fill(heap.typedArrayFromHeap(out), inputs.map((t) => heap.typedArrayFromHeap(t)));
   } catch (err) {
     heap.disposeData(out.dataId);
     throw err;
@@ -191,15 +196,7 @@ function replace(w: tf.Variable, written: tf.Tensor[], read: tf.Tensor[], comput
   const all = [w, ...written, ...read];
   if (all.some((t) => t.dtype !== 'float32' || t.size !== w.size)) return false;
   if (written.some((t) => heap.refCount(t.dataId) !== 1)) return false;
-  // Allocate first: it may grow the heap, which detaches views taken before.
-  const out = heap.makeOutput(w.shape, 'float32');
-  try {
-    const [W, ...others] = all.map((t) => heap.typedArrayFromHeap(t));
-    compute(W!, heap.typedArrayFromHeap(out), others);
-  } catch (err) {
-    heap.disposeData(out.dataId);
-    throw err;
-  }
+  const out = computeInto(heap, w.shape, all, (o, [W, ...others]) => compute(W!, o, others));
   const next = tf.engine().makeTensorFromTensorInfo(out);
   w.assign(next);
   next.dispose();
