@@ -6,8 +6,8 @@ import { blasLerp } from '../backend/blas';
 import type { InterpolationConfig } from '../experiment/types';
 import { initRng } from '../models/init';
 import { type Layer, gelu, initParam, layerNorm } from '../models/layers';
-import { type Mirror, buildMirror, segmentDense } from './mirror';
-import { TargetPlan } from './targetPlan';
+import { type Mirror, buildMirror } from './mirror';
+import { TargetPlan, denseTargets } from './targetPlan';
 
 /** The prior's parameters by name (`<layer index>.<param>`), as tensors or as saved Float32Arrays. */
 export type PriorValues = ReadonlyMap<string, tf.Tensor | Float32Array>;
@@ -89,9 +89,7 @@ export class InterpolatedMLP {
       if (out.has(p.name)) continue; // a dense layer's bias comes with its weight
       const op = this.mirror.ops[p.op]!;
       if (op.op === 'dense') {
-        const m = segmentDense(op, read);
-        out.set(`${op.name}.w`, tf.tensor2d(m.weight, [m.din, m.dout]));
-        if (m.bias) out.set(`${op.name}.b`, tf.tensor1d(m.bias));
+        denseTargets(op, read, out);
       } else {
         out.set(p.name, tf.tensor1d(read(p.prior!).slice()));
       }

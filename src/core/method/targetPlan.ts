@@ -5,8 +5,9 @@
 // values are their own indices; each rebuild then gathers P's current values (read back: a filter is a few
 // thousand floats) and scatters them into a zero matrix on the device, the way the PyTorch peer does it
 // (bench/torch_step.py): no JS loop over the matrix and no upload of it. The gather runs in JS because the
-// wasm backend's GatherV2 takes ~0.1 s for 10^5 indices. Segments that compose several maps (pooling with the head) are small and
-// keep the JS construction (segmentDense); so does a parameter too large for exact float32 indices.
+// wasm backend's GatherV2 takes ~0.1 s for 10^5 indices. Segments that compose several maps (pooling with
+// the head) are small and keep the JS construction (denseTargets); so does a parameter too large for exact
+// float32 indices.
 import * as tf from '@tensorflow/tfjs';
 import type { DenseOp, Mirror } from './mirror';
 import { segmentDense } from './mirror';
@@ -75,9 +76,7 @@ export class TargetPlan {
         e.taps.forEach((tap, k) => (values[k] = source[tap]!));
         out.set(name, tf.tidy(() => tf.reshape(tf.scatterND(e.positions, tf.tensor1d(values), [e.shape.reduce((a, b) => a * b, 1)]), e.shape)));
       } else {
-        const m = segmentDense(e.op, (n) => read(n).dataSync() as Float32Array);
-        out.set(name, tf.tensor2d(m.weight, [m.din, m.dout]));
-        if (m.bias) out.set(`${e.op.name}.b`, tf.tensor1d(m.bias));
+        denseTargets(e.op, (n) => read(n).dataSync() as Float32Array, out);
       }
     }
     return out;
@@ -86,6 +85,13 @@ export class TargetPlan {
   dispose(): void {
     for (const e of this.entries.values()) if (e.kind === 'scatter') e.positions.dispose();
   }
+}
+
+/** A dense layer's targets built in JS (segmentDense) and uploaded: `<name>.w`, and `<name>.b` if it has a bias. */
+export function denseTargets(op: DenseOp, read: (name: string) => Float32Array, into: Map<string, tf.Tensor>): void {
+  const m = segmentDense(op, read);
+  into.set(`${op.name}.w`, tf.tensor2d(m.weight, [m.din, m.dout]));
+  if (m.bias) into.set(`${op.name}.b`, tf.tensor1d(m.bias));
 }
 
 function scatterOf(source: string, probed: Float32Array, shape: number[]): Scatter {
